@@ -1,0 +1,280 @@
+"""The firm admin's Django admin: every list, form and choice is limited to the admin's own firm.
+
+Platform superusers see everything. Firm admins (staff users with the firm-admin role) manage their
+firm's advisors, households, clients and accounts. The ledger and the lots it produces are
+read-only here: they change only through imports and trades, so lots always equal a replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model, QuerySet
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.http import HttpRequest
+
+from portfolios.models import (
+    Account,
+    Client,
+    Firm,
+    Household,
+    ImportBatch,
+    Price,
+    Role,
+    Security,
+    TaxLot,
+    Transaction,
+    User,
+)
+
+# Querysets of firm-owned models, keyed by model, filtered by the lookup that reaches their firm.
+FIRM_LOOKUPS: dict[type[Model], str] = {
+    User: "firm",
+    Household: "firm",
+    Client: "household__firm",
+    Account: "household__firm",
+    Transaction: "account__household__firm",
+    TaxLot: "account__household__firm",
+    ImportBatch: "firm",
+}
+
+
+def _is_firm_admin(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and (user.is_superuser or getattr(user, "is_firm_admin", False)))
+
+
+def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+    if request.user.is_superuser:
+        return queryset
+    lookup = FIRM_LOOKUPS.get(queryset.model)
+    if lookup is None or not _is_firm_admin(request):
+        return queryset.none()
+    return queryset.filter(**{lookup: request.user.firm_id})
+
+
+class FirmScopedAdmin(admin.ModelAdmin):
+    """Limit rows and related choices to the firm admin's firm."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return _scope(super().get_queryset(request), request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_firm_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _is_firm_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model in FIRM_LOOKUPS:
+            field.queryset = _scope(field.queryset, request)
+        return field
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model in FIRM_LOOKUPS:
+            field.queryset = _scope(field.queryset, request)
+        return field
+
+
+class ReadOnlyAdmin(FirmScopedAdmin):
+    """Rows that only services write (the ledger, lots, import batches)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SuperuserWritesAdmin(FirmScopedAdmin):
+    """Shared reference data: firm admins may look, only the platform operator edits."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return admin.ModelAdmin.get_queryset(self, request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Firm)
+class FirmAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Firm]:
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(pk=request.user.firm_id)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_firm_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(User)
+class UserAdmin(FirmScopedAdmin, DjangoUserAdmin):
+    list_display = ["email", "first_name", "last_name", "role", "firm", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering = ["email"]
+    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),)
+    firm_admin_fieldsets = (
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name"]}),
+        ("Access", {"fields": ["role", "is_active"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    )
+    fieldsets = (
+        (None, {"fields": ["email", "username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name"]}),
+        ("Access", {"fields": ["firm", "role", "is_active", "is_staff", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not request.user.is_superuser:
+            return self.firm_admin_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not obj.username:
+            obj.username = obj.email
+        if not request.user.is_superuser:
+            obj.firm_id = request.user.firm_id
+            obj.is_superuser = False
+        obj.is_staff = obj.is_superuser or obj.role == Role.FIRM_ADMIN
+        super().save_model(request, obj, form, change)
+
+
+class ClientInline(admin.TabularInline):
+    model = Client
+    extra = 0
+
+
+class AccountInline(admin.TabularInline):
+    model = Account
+    extra = 0
+    fields = ["number", "name", "account_type", "owner", "broker", "relief_method"]
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Client:
+            field.queryset = _scope(field.queryset, request)
+        return field
+
+
+@admin.register(Household)
+class HouseholdAdmin(FirmScopedAdmin):
+    list_display = ["name", "firm", "created_at"]
+    search_fields = ["name", "clients__name", "clients__external_id"]
+    filter_horizontal = ["advisors"]
+    inlines = [ClientInline, AccountInline]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if request.user.is_superuser else ["firm"]
+
+    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
+        if not request.user.is_superuser:
+            obj.firm_id = request.user.firm_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Client)
+class ClientAdmin(FirmScopedAdmin):
+    list_display = ["name", "external_id", "household", "email"]
+    search_fields = ["name", "external_id", "email"]
+    list_select_related = ["household"]
+
+
+@admin.register(Account)
+class AccountAdmin(FirmScopedAdmin):
+    list_display = ["number", "name", "account_type", "household", "owner", "broker", "relief_method"]
+    list_filter = ["account_type", "broker"]
+    search_fields = ["number", "name", "household__name"]
+    list_select_related = ["household", "owner"]
+
+
+@admin.register(Security)
+class SecurityAdmin(SuperuserWritesAdmin):
+    list_display = ["symbol", "name", "kind", "sector", "identity_group", "tradable"]
+    list_filter = ["kind", "sector", "tradable"]
+    search_fields = ["symbol", "name"]
+
+
+@admin.register(Price)
+class PriceAdmin(SuperuserWritesAdmin):
+    list_display = ["security", "timestamp", "price", "volume"]
+    list_filter = ["security"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["security"]
+    show_full_result_count = False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ["trade_date", "action", "security", "quantity", "price", "fees", "lot_name", "account"]
+    list_filter = ["action"]
+    search_fields = ["security__symbol", "account__number", "lot_name"]
+    list_select_related = ["security", "account"]
+    date_hierarchy = "trade_date"
+
+
+@admin.register(TaxLot)
+class TaxLotAdmin(ReadOnlyAdmin):
+    list_display = [
+        "account",
+        "security",
+        "name",
+        "quantity",
+        "adjusted_basis",
+        "acquired_on",
+        "holding_period_start",
+    ]
+    search_fields = ["security__symbol", "account__number"]
+    list_select_related = ["security", "account"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "filename", "row_count", "household", "imported_by"]
+    list_filter = ["kind"]
+    list_select_related = ["household", "imported_by"]

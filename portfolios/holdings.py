@@ -1,0 +1,96 @@
+"""Value a household's open lots at the latest known prices, for display.
+
+Figures are Decimal dollars to the cent; a lot without any price shows no value rather than zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from harvesting.engine.holding import is_long_term, one_year_after
+from harvesting.engine.money import ZERO, to_cents
+from portfolios.models import Account, Price, Security, TaxLot
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    price: Decimal
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LotValue:
+    lot: TaxLot
+    quote: Quote | None
+    long_term: bool
+    days_to_long_term: int
+
+    @property
+    def market_value(self) -> Decimal | None:
+        return None if self.quote is None else to_cents(self.lot.quantity * self.quote.price)
+
+    @property
+    def unrealized(self) -> Decimal | None:
+        value = self.market_value
+        return None if value is None else value - self.lot.adjusted_basis
+
+
+@dataclass(frozen=True, slots=True)
+class AccountValue:
+    account: Account
+    lots: Sequence[LotValue]
+
+    @property
+    def market_value(self) -> Decimal:
+        return sum((lot.market_value or ZERO for lot in self.lots), ZERO)
+
+    @property
+    def cost_basis(self) -> Decimal:
+        return sum((lot.lot.adjusted_basis for lot in self.lots), ZERO)
+
+    @property
+    def unrealized(self) -> Decimal:
+        return sum((lot.unrealized or ZERO for lot in self.lots), ZERO)
+
+
+def latest_quotes(security_ids: Iterable[int]) -> dict[int, Quote]:
+    """Return each security's most recent price, in one query."""
+    newest = Price.objects.filter(security=OuterRef("pk")).order_by("-timestamp")
+    rows = (
+        Security.objects.filter(pk__in=set(security_ids))
+        .annotate(
+            last_price=Subquery(newest.values("price")[:1]), last_at=Subquery(newest.values("timestamp")[:1])
+        )
+        .values_list("pk", "last_price", "last_at")
+    )
+    return {pk: Quote(price, at) for pk, price, at in rows if price is not None}
+
+
+def household_positions(accounts: Sequence[Account]) -> list[AccountValue]:
+    """Value every open lot of ``accounts`` (their ``lots`` prefetched) at its latest quote.
+
+    Holding periods are judged on the quote's date, so a replayed history shows the terms of its day.
+    """
+    lots = [lot for account in accounts for lot in account.lots.all()]
+    quotes = latest_quotes(lot.security_id for lot in lots)
+    today = timezone.localdate()
+    return [
+        AccountValue(
+            account=account,
+            lots=[_lot_value(lot, quotes.get(lot.security_id), today) for lot in account.lots.all()],
+        )
+        for account in accounts
+    ]
+
+
+def _lot_value(lot: TaxLot, quote: Quote | None, today: date) -> LotValue:
+    as_of = timezone.localtime(quote.at).date() if quote else today
+    long_term = is_long_term(lot.holding_period_start, as_of)
+    days_left = 0 if long_term else (one_year_after(lot.holding_period_start) - as_of).days + 1
+    return LotValue(lot=lot, quote=quote, long_term=long_term, days_to_long_term=days_left)

@@ -1,0 +1,375 @@
+"""Imports of holdings and transaction-ledger files.
+
+A file is accepted whole or not at all: every row is checked, every problem is reported with its
+line number, and only a file without problems writes anything (in one database transaction, which
+also replays the ledger so that a sell of shares that are not there is caught before commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from django.db import transaction
+
+from harvesting.engine.lots import LedgerError, replay_ledger
+from portfolios.csvfields import CsvRow, FieldError, RowError, parse_date, parse_decimal, read_csv
+from portfolios.ledger import entry_from_transaction, relief_methods
+from portfolios.models import (
+    Account,
+    AccountType,
+    Action,
+    Client,
+    Firm,
+    Household,
+    ImportBatch,
+    ImportKind,
+    Security,
+    Transaction,
+    User,
+)
+from portfolios.services import household_rebuild_lots
+from taxharvest.errors import ApplicationError
+
+HOLDINGS_COLUMNS = ("client_id", "security_name", "quantity", "cost_basis", "acquisition_date")
+LEDGER_COLUMNS = ("account", "account_type", "date", "action", "symbol", "quantity", "price", "lot")
+LEDGER_ACTIONS = {"buy": Action.BUY, "sell": Action.SELL, "reinvest": Action.REINVEST}
+PRICE_PLACES = Decimal("0.000001")
+
+T = TypeVar("T")
+
+
+class ImportRejected(ApplicationError):
+    """The file was not imported; ``errors`` lists every problem found, in line order."""
+
+    def __init__(self, filename: str, errors: Iterable[RowError]) -> None:
+        self.errors = sorted(errors, key=lambda e: e.row)
+        lines = "\n".join(f"  {error}" for error in self.errors)
+        super().__init__(f"{filename} was not imported ({len(self.errors)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    batch: ImportBatch
+    transactions: int
+    households: int
+
+
+class _Rows:
+    """Collects the problems of each row while its fields are read."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+
+    def field(self, row: CsvRow, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except FieldError as exc:
+            self.errors.append(RowError(row.line, str(exc)))
+            return None
+
+
+def _open_file(
+    filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]
+) -> list[CsvRow]:
+    rows, errors = read_csv(content, tuple(columns))
+    if errors:
+        raise ImportRejected(filename, errors)
+    earlier = ImportBatch.objects.filter(firm=firm, kind=kind, sha256=_sha256(content)).first()
+    if earlier is not None:
+        raise ImportRejected(
+            filename,
+            [
+                RowError(
+                    0, f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} as {earlier}"
+                )
+            ],
+        )
+    return rows
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _security_lookup() -> dict[str, Security]:
+    """Map upper-cased symbols and names to securities, so a row may name either."""
+    lookup: dict[str, Security] = {}
+    for security in Security.objects.all():
+        lookup.setdefault(security.name.upper(), security)
+        lookup[security.symbol.upper()] = security
+    return lookup
+
+
+def _security(lookup: dict[str, Security], raw: str, name: str) -> Security:
+    if not raw:
+        raise FieldError(f"{name} is empty")
+    security = lookup.get(raw.upper())
+    if security is None:
+        raise FieldError(f"unknown security {raw!r}: add it in the admin first")
+    if not security.tradable:
+        raise FieldError(f"{security.symbol} is an index and cannot be held")
+    return security
+
+
+def _replay_problems(households: Iterable[Household], line_of: dict[int, int]) -> list[RowError]:
+    """Replay each household's ledger (with the new rows) and map engine problems to file lines."""
+    problems: list[LedgerError] = []
+    for household in households:
+        txns = Transaction.objects.filter(account__household=household).select_related("security")
+        replay_ledger(
+            (entry_from_transaction(t, t.security.symbol) for t in txns.order_by("trade_date", "id")),
+            relief_methods(household.accounts.all()),
+            problems,
+        )
+    return [
+        RowError(line_of[p.row], p.reason)
+        if p.row in line_of
+        else RowError(0, f"transaction {p.row}: {p.reason}")
+        for p in problems
+    ]
+
+
+def _save(
+    *,
+    firm: Firm,
+    household: Household | None,
+    kind: ImportKind,
+    filename: str,
+    content: bytes,
+    imported_by: User | None,
+    pending: list[tuple[int, Transaction]],
+) -> ImportResult:
+    """Write the batch and its transactions, replay, and roll everything back on any problem."""
+    batch = ImportBatch.objects.create(
+        firm=firm,
+        household=household,
+        kind=kind,
+        filename=filename,
+        sha256=_sha256(content),
+        row_count=len(pending),
+        imported_by=imported_by,
+    )
+    line_of: dict[int, int] = {}
+    for line, txn in pending:
+        txn.batch = batch
+        txn.save()
+        line_of[txn.pk] = line
+    households = list(Household.objects.filter(accounts__transactions__batch=batch).distinct())
+    problems = _replay_problems(households, line_of)
+    if problems:
+        raise ImportRejected(filename, problems)
+    for each in households:
+        household_rebuild_lots(household=each)
+    return ImportResult(batch=batch, transactions=len(pending), households=len(households))
+
+
+@transaction.atomic
+def holdings_import(
+    *,
+    firm: Firm,
+    filename: str,
+    content: bytes,
+    today: date,
+    imported_by: User | None = None,
+) -> ImportResult:
+    """Import a holdings file (the brief's columns) as transfers-in of existing lots.
+
+    ``client_id`` names a client of ``firm``; ``security_name`` a symbol or a security's name;
+    ``cost_basis`` is the lot's total cost. Each lot goes into the client's own taxable account
+    (created if the client has none), or into the account named by an optional ``account`` column.
+    An optional ``lot`` column names the lot.
+    """
+    rows = _open_file(filename, content, firm, ImportKind.HOLDINGS, HOLDINGS_COLUMNS)
+    clients: dict[str, list[Client]] = {}
+    for client in Client.objects.filter(household__firm=firm).select_related("household"):
+        clients.setdefault(client.external_id.upper(), []).append(client)
+    securities = _security_lookup()
+    check = _Rows()
+    accounts: dict[tuple[int, str], Account] = {}
+    pending: list[tuple[int, Transaction]] = []
+    for row in rows:
+        f = row.fields
+        client = check.field(row, lambda f=f: _client(clients, f["client_id"]))
+        security = check.field(row, lambda f=f: _security(securities, f["security_name"], "security_name"))
+        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity"))
+        basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False))
+        acquired = check.field(
+            row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today)
+        )
+        if client is None or security is None or quantity is None or basis is None or acquired is None:
+            continue
+        account = check.field(row, lambda f=f, c=client: _holdings_account(accounts, c, f.get("account", "")))
+        if account is None:
+            continue
+        pending.append(
+            (
+                row.line,
+                Transaction(
+                    account=account,
+                    security=security,
+                    action=Action.TRANSFER_IN,
+                    trade_date=acquired,
+                    quantity=quantity,
+                    price=(basis / quantity).quantize(PRICE_PLACES),
+                    cost_basis=basis,
+                    acquired_on=acquired,
+                    lot_name=f.get("lot", ""),
+                ),
+            )
+        )
+    if check.errors:
+        raise ImportRejected(filename, check.errors)
+    for account in accounts.values():
+        if account.pk is None:
+            account.save()
+    return _save(
+        firm=firm,
+        household=None,
+        kind=ImportKind.HOLDINGS,
+        filename=filename,
+        content=content,
+        imported_by=imported_by,
+        pending=pending,
+    )
+
+
+def _client(clients: dict[str, list[Client]], raw: str) -> Client:
+    if not raw:
+        raise FieldError("client_id is empty")
+    found = clients.get(raw.upper(), [])
+    if not found:
+        raise FieldError(f"unknown client_id {raw!r}")
+    if len(found) > 1:
+        raise FieldError(f"client_id {raw!r} belongs to more than one household; fix it in the admin")
+    return found[0]
+
+
+def _holdings_account(accounts: dict[tuple[int, str], Account], client: Client, number: str) -> Account:
+    """Return the named account of the client's household, or the client's own taxable account."""
+    key = (client.household_id, number)
+    if key in accounts:
+        return accounts[key]
+    household_accounts = Account.objects.filter(household_id=client.household_id)
+    if number:
+        account = household_accounts.filter(number=number).first()
+        if account is None:
+            raise FieldError(f"account {number!r} is not an account of {client.household}")
+    else:
+        account = household_accounts.filter(owner=client, account_type=AccountType.TAXABLE).order_by(
+            "id"
+        ).first() or Account(
+            household_id=client.household_id,
+            owner=client,
+            account_type=AccountType.TAXABLE,
+            number=f"{client.external_id}-TAXABLE",
+            name=f"{client.name} individual",
+        )
+    accounts[key] = account
+    return account
+
+
+@transaction.atomic
+def ledger_import(
+    *,
+    household: Household,
+    filename: str,
+    content: bytes,
+    today: date,
+    imported_by: User | None = None,
+) -> ImportResult:
+    """Import a transaction-ledger file into ``household``'s accounts.
+
+    Columns: ``account,account_type,date,action,symbol,quantity,price,lot`` and an optional
+    ``fees``. Accounts not yet in the household are created with the given type. Same-day rows
+    are kept in file order.
+    """
+    rows = _open_file(filename, content, household.firm, ImportKind.LEDGER, LEDGER_COLUMNS)
+    existing = {account.number: account for account in household.accounts.all()}
+    securities = _security_lookup()
+    check = _Rows()
+    new_accounts: dict[str, tuple[int, Account]] = {}
+    pending: list[tuple[int, Transaction]] = []
+    for row in rows:
+        f = row.fields
+        account = check.field(
+            row, lambda f=f, line=row.line: _ledger_account(household, existing, new_accounts, f, line)
+        )
+        trade_date = check.field(row, lambda f=f: parse_date(f["date"], "date", not_after=today))
+        action = check.field(row, lambda f=f: _ledger_action(f["action"]))
+        security = check.field(row, lambda f=f: _security(securities, f["symbol"], "symbol"))
+        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity"))
+        price = check.field(row, lambda f=f: parse_decimal(f["price"], "price"))
+        fees = check.field(row, lambda f=f: parse_decimal(f.get("fees") or "0", "fees", positive=False))
+        if None in (account, trade_date, action, security, quantity, price, fees):
+            continue
+        pending.append(
+            (
+                row.line,
+                Transaction(
+                    account=account,
+                    security=security,
+                    action=action,
+                    trade_date=trade_date,
+                    quantity=quantity,
+                    price=price,
+                    fees=fees,
+                    lot_name=f["lot"],
+                ),
+            )
+        )
+    if check.errors:
+        raise ImportRejected(filename, check.errors)
+    for _, account in new_accounts.values():
+        account.save()
+    return _save(
+        firm=household.firm,
+        household=household,
+        kind=ImportKind.LEDGER,
+        filename=filename,
+        content=content,
+        imported_by=imported_by,
+        pending=pending,
+    )
+
+
+def _ledger_action(raw: str) -> Action:
+    action = LEDGER_ACTIONS.get(raw.lower())
+    if action is None:
+        raise FieldError(f"action must be buy, sell or reinvest; got {raw!r}")
+    return action
+
+
+def _ledger_account(
+    household: Household,
+    existing: dict[str, Account],
+    new_accounts: dict[str, tuple[int, Account]],
+    fields: dict[str, str],
+    line: int,
+) -> Account:
+    number, raw_type = fields["account"], fields["account_type"].lower()
+    if not number:
+        raise FieldError("account is empty")
+    if raw_type not in AccountType.values:
+        raise FieldError(
+            f"account_type must be taxable, traditional_ira or roth_ira; got {fields['account_type']!r}"
+        )
+    if number in existing:
+        account = existing[number]
+        if account.account_type != raw_type:
+            raise FieldError(f"account {number} is a {account.account_type} account, not {raw_type}")
+        return account
+    if number in new_accounts:
+        first_line, account = new_accounts[number]
+        if account.account_type != raw_type:
+            raise FieldError(
+                f"account {number} is {account.account_type} on row {first_line}, not {raw_type}"
+            )
+        return account
+    account = Account(household=household, number=number, account_type=raw_type)
+    new_accounts[number] = (line, account)
+    return account

@@ -1,0 +1,311 @@
+"""Firms, the people who work in them, the households they serve, and what those households own.
+
+The transaction ledger is the record; tax lots are the state that replaying it produces (see
+``portfolios.services.household_rebuild_lots``). Money and quantities are Decimal throughout.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+PRICE = {"max_digits": 18, "decimal_places": 6}
+QUANTITY = {"max_digits": 20, "decimal_places": 8}
+
+
+class Firm(models.Model):
+    """A wealth-management firm: the tenant. Nothing of one firm is ever visible to another."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADVISOR = "advisor", "Advisor"
+    FIRM_ADMIN = "firm_admin", "Firm admin"
+
+
+class TaxharvestUserManager(UserManager["User"]):
+    """Sign-in is by email; the username mirrors it so Django's admin keeps working."""
+
+    def create_user(self, username=None, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+        email = self.normalize_email(email or username)
+        return super().create_user(username or email, email, password, **extra_fields)
+
+    def create_superuser(self, username=None, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+        email = self.normalize_email(email or username)
+        return super().create_superuser(username or email, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in: an advisor or a firm admin of one firm (or a platform superuser)."""
+
+    email = models.EmailField("email address", unique=True)
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ADVISOR)
+
+    objects = TaxharvestUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_superuser=True) | Q(firm__isnull=False),
+                name="user_belongs_to_a_firm_unless_superuser",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_firm_admin(self) -> bool:
+        return self.role == Role.FIRM_ADMIN and self.firm_id is not None
+
+
+class Household(models.Model):
+    """The unit of the wash-sale rule: a client, their spouse, and every account either owns."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="households")
+    name = models.CharField(max_length=200)
+    advisors = models.ManyToManyField(User, related_name="households", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="household_name_unique_in_firm")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("portfolios:household_detail", args=[self.pk])
+
+
+class Client(models.Model):
+    """A person in a household. ``external_id`` is the firm's own client id (the brief's client_id)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="clients")
+    external_id = models.CharField("client id", max_length=64)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["household", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "external_id"], name="client_id_unique_in_household")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class AccountType(models.TextChoices):
+    TAXABLE = "taxable", "Taxable"
+    TRADITIONAL_IRA = "traditional_ira", "Traditional IRA"
+    ROTH_IRA = "roth_ira", "Roth IRA"
+
+
+class ReliefMethod(models.TextChoices):
+    FIFO = "fifo", "First in, first out"
+    HIFO = "hifo", "Highest cost first"
+
+
+class Account(models.Model):
+    """A brokerage account. ``owner`` is empty for a joint account of the household."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
+    owner = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    account_type = models.CharField(max_length=20, choices=AccountType.choices, default=AccountType.TAXABLE)
+    broker = models.CharField(max_length=40, default="paper")
+    number = models.CharField(max_length=64)
+    relief_method = models.CharField(
+        "lot relief method", max_length=10, choices=ReliefMethod.choices, default=ReliefMethod.FIFO
+    )
+
+    class Meta:
+        ordering = ["household", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "number"], name="account_number_unique_in_household")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_account_type_display()} {self.number}"
+
+    @property
+    def is_tax_deferred(self) -> bool:
+        return self.account_type != AccountType.TAXABLE
+
+
+class SecurityKind(models.TextChoices):
+    STOCK = "stock", "Stock"
+    ETF = "etf", "ETF"
+    INDEX = "index", "Index"
+
+
+class Security(models.Model):
+    """A tradable instrument or a benchmark index.
+
+    Securities sharing an ``identity_group`` are substantially identical for the wash-sale rule
+    (share classes, funds the firm treats as the same). Blank means: identical only to itself.
+    """
+
+    symbol = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=SecurityKind.choices, default=SecurityKind.STOCK)
+    sector = models.CharField(max_length=80, blank=True)
+    identity_group = models.CharField(max_length=40, blank=True, db_index=True)
+    tradable = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["symbol"]
+        verbose_name_plural = "securities"
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    @property
+    def wash_sale_identity(self) -> str:
+        return self.identity_group or self.symbol
+
+
+class Price(models.Model):
+    """One observation of a security's price (a daily close, or a tick from a feed)."""
+
+    security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="prices")
+    timestamp = models.DateTimeField()
+    price = models.DecimalField(**PRICE)
+    volume = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["security", "timestamp"]
+        constraints = [
+            models.UniqueConstraint(fields=["security", "timestamp"], name="one_price_per_security_and_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_id} {self.timestamp:%Y-%m-%d %H:%M} {self.price}"
+
+
+class Action(models.TextChoices):
+    BUY = "buy", "Buy"
+    SELL = "sell", "Sell"
+    REINVEST = "reinvest", "Dividend reinvestment"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+
+
+class Transaction(models.Model):
+    """One entry of the ledger. Same-day entries happened in the order they were recorded (by id).
+
+    A transfer-in brings an existing lot with its own ``cost_basis`` and ``acquired_on`` date; the
+    other actions take their basis or proceeds from quantity x price and fees.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="transactions")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    trade_date = models.DateField()
+    quantity = models.DecimalField(**QUANTITY)
+    price = models.DecimalField(**PRICE)
+    fees = models.DecimalField(**MONEY, default=Decimal("0"))
+    lot_name = models.CharField(max_length=64, blank=True)
+    cost_basis = models.DecimalField(**MONEY, null=True, blank=True)
+    acquired_on = models.DateField(null=True, blank=True)
+    batch = models.ForeignKey(
+        "ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["trade_date", "id"]
+        indexes = [models.Index(fields=["account", "trade_date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transaction_quantity_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="transaction_price_not_negative"),
+            models.CheckConstraint(condition=Q(fees__gte=0), name="transaction_fees_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(action="transfer_in") | Q(cost_basis__isnull=False, acquired_on__isnull=False),
+                name="transfer_in_has_basis_and_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.action} {self.quantity} {self.security_id}"
+
+
+class TaxLot(models.Model):
+    """An open lot: what replaying the ledger leaves in an account. Never edited by hand."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="lots")
+    name = models.CharField(max_length=64)
+    quantity = models.DecimalField(**QUANTITY)
+    adjusted_basis = models.DecimalField(**MONEY)
+    acquired_on = models.DateField()
+    holding_period_start = models.DateField()
+
+    class Meta:
+        ordering = ["account", "security", "acquired_on", "name"]
+        verbose_name = "tax lot"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "security", "name"], name="lot_name_unique_in_position"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_id} {self.quantity} @ {self.adjusted_basis} ({self.acquired_on})"
+
+    @property
+    def basis_per_share(self) -> Decimal:
+        return self.adjusted_basis / self.quantity
+
+
+class ImportKind(models.TextChoices):
+    HOLDINGS = "holdings", "Holdings"
+    LEDGER = "ledger", "Transaction ledger"
+
+
+class ImportBatch(models.Model):
+    """One accepted import file: who loaded what, when. The same file is never loaded twice."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="import_batches")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="import_batches"
+    )
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    row_count = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "kind", "sha256"], name="import_file_loaded_once_per_firm"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename} ({self.row_count} rows)"

@@ -1,0 +1,64 @@
+"""Reads of tenant data, always scoped to what the requesting user may see.
+
+Views and API endpoints fetch households, accounts and lots only through these helpers: an object
+outside the user's reach is indistinguishable from one that does not exist (404), so ids of other
+firms' households leak nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from portfolios.models import Account, Firm, Household, Role, TaxLot, User
+
+
+def households_for_user(user: User) -> QuerySet[Household]:
+    """Return the households ``user`` may see: all of their firm's for a firm admin, else those they serve."""
+    if not user.is_authenticated or not user.is_active:
+        return Household.objects.none()
+    if user.is_superuser:
+        return Household.objects.all()
+    if user.firm_id is None:
+        return Household.objects.none()
+    scoped = Household.objects.filter(firm_id=user.firm_id)
+    if user.role == Role.FIRM_ADMIN:
+        return scoped
+    return scoped.filter(advisors=user)
+
+
+def household_list_for_user(user: User) -> QuerySet[Household]:
+    """Return the user's households with the counts the list page shows, in one query."""
+    return (
+        households_for_user(user)
+        .select_related("firm")
+        .annotate(
+            client_count=Count("clients", distinct=True), account_count=Count("accounts", distinct=True)
+        )
+        .order_by("name")
+    )
+
+
+def household_get_for_user(user: User, household_id: int) -> Household:
+    """Return the household if ``user`` may see it; raise Http404 otherwise."""
+    household = households_for_user(user).select_related("firm").filter(pk=household_id).first()
+    if household is None:
+        raise Http404("No such household.")
+    return household
+
+
+def household_accounts_with_lots(household: Household) -> QuerySet[Account]:
+    """Return the household's accounts with owners and open lots (and their securities) prefetched."""
+    lots = TaxLot.objects.select_related("security").order_by("security__symbol", "acquired_on", "name")
+    return (
+        household.accounts.select_related("owner")
+        .prefetch_related(Prefetch("lots", queryset=lots))
+        .order_by("account_type", "number")
+    )
+
+
+def firm_for_user(user: User) -> Firm:
+    """Return the user's firm; raise Http404 for users without one."""
+    if user.firm is None:
+        raise Http404("No firm.")
+    return user.firm

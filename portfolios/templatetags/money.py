@@ -1,0 +1,37 @@
+"""Template filters that format money and quantities the way advisors read them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from harvesting.engine.money import to_cents
+
+register = template.Library()
+
+
+@register.filter
+def usd(value: Decimal | None) -> str:
+    """Format dollars with a sign, thousands separators and cents: -$1,234.50."""
+    if value is None or value == "":
+        return "—"
+    cents = to_cents(Decimal(value))
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents):,.2f}"
+
+
+@register.filter
+def quantity(value: Decimal | None) -> str:
+    """Show whole shares without decimals and fractional shares without trailing zeros."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def gain_class(value: Decimal | None) -> str:
+    if value is None or value == 0:
+        return ""
+    return "gain" if value > 0 else "loss"

@@ -1,0 +1,38 @@
+"""The advisor's view of their book: the households they serve and what each one holds."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from portfolios.holdings import household_positions
+from portfolios.selectors import household_accounts_with_lots, household_get_for_user, household_list_for_user
+from taxharvest.http import AuthenticatedHttpRequest
+
+
+@login_required
+def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    households = household_list_for_user(request.user).prefetch_related("advisors")
+    query = request.GET.get("q", "").strip()
+    if query:
+        households = households.filter(name__icontains=query)
+    template = "portfolios/household_list.html"
+    if request.htmx:
+        template += "#household-table"
+    return render(request, template, {"households": households, "query": query})
+
+
+@login_required
+def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
+    household = household_get_for_user(request.user, household_id)
+    accounts = list(household_accounts_with_lots(household))
+    return render(
+        request,
+        "portfolios/household_detail.html",
+        {
+            "household": household,
+            "clients": household.clients.all(),
+            "accounts": household_positions(accounts),
+        },
+    )

@@ -1,0 +1,98 @@
+"""Typed readers for settings that come from the environment.
+
+They live apart from ``settings.py`` so that tests can exercise the parsing without reloading
+Django's settings, and so a typo in a deployment's environment fails at start-up with a message
+that names the variable, instead of surfacing later as a confusing runtime error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class EnvError(ValueError):
+    """An environment variable is present but cannot be understood."""
+
+
+def env_bool(name: str, default: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    """Read a boolean flag, refusing spellings we would otherwise have to guess at."""
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise EnvError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+
+
+def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) -> int:
+    """Read an integer, naming the variable when it is not one."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise EnvError(f"{name} must be a whole number; got {raw!r}") from None
+
+
+def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Read a comma-separated list, dropping blanks so a trailing comma is harmless."""
+    raw = environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_str(name: str, default: str = "", environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get(name, default).strip()
+
+
+def database_config(environ: Mapping[str, str], sqlite_path: Path) -> dict[str, Any]:
+    """Return Django's DATABASES["default"] from DATABASE_URL, or the embedded SQLite file."""
+    url = environ.get("DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{sqlite_path}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60 if not url.startswith("sqlite") else 0)
+    except ValueError as exc:
+        raise EnvError(f"DATABASE_URL is not a database URL we understand: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Workers and the web process share the file; wait for locks instead of failing at once.
+        config.setdefault("OPTIONS", {})["timeout"] = 20
+    return config
+
+
+def q_cluster_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return django-q2's Q_CLUSTER: the ORM broker by default, Redis when REDIS_URL is set."""
+    config: dict[str, Any] = {
+        "name": "taxharvest",
+        "workers": env_int("Q_WORKERS", 2, environ),
+        "timeout": env_int("Q_TIMEOUT", 300, environ),
+        "retry": env_int("Q_RETRY", 360, environ),
+        "max_attempts": 3,
+        "queue_limit": 50,
+        "bulk": 10,
+        "catch_up": False,
+        "save_limit": 1000,
+    }
+    redis_url = environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise EnvError(f"REDIS_URL must start with redis://, rediss:// or unix://; got {redis_url!r}")
+        config["redis"] = redis_url
+    else:
+        config["orm"] = "default"
+    if env_bool("Q_SYNC", False, environ):
+        config["sync"] = True
+    return config
