@@ -120,9 +120,9 @@ def _replay_problems(households: Iterable[Household], line_of: dict[int, int]) -
     """Replay each household's ledger (with the new rows) and map engine problems to file lines."""
     problems: list[LedgerError] = []
     for household in households:
-        txns = Transaction.objects.filter(account__household=household).select_related("security")
+        txns = Transaction.objects.filter(account__household=household).select_related("account", "security")
         replay_ledger(
-            (entry_from_transaction(t, t.security.symbol) for t in txns.order_by("trade_date", "id")),
+            (entry_from_transaction(t) for t in txns.order_by("trade_date", "id")),
             relief_methods(household.accounts.all()),
             problems,
         )
@@ -143,8 +143,13 @@ def _save(
     content: bytes,
     imported_by: User | None,
     pending: list[tuple[int, Transaction]],
+    errors: list[RowError],
 ) -> ImportResult:
-    """Write the batch and its transactions, replay, and roll everything back on any problem."""
+    """Write the batch and the good rows, replay, and roll everything back on any problem.
+
+    The replay runs even when some rows already failed their field checks, so that one rejection
+    lists the sells that cannot happen along with the malformed rows.
+    """
     batch = ImportBatch.objects.create(
         firm=firm,
         household=household,
@@ -160,7 +165,7 @@ def _save(
         txn.save()
         line_of[txn.pk] = line
     households = list(Household.objects.filter(accounts__transactions__batch=batch).distinct())
-    problems = _replay_problems(households, line_of)
+    problems = errors + _replay_problems(households, line_of)
     if problems:
         raise ImportRejected(filename, problems)
     for each in households:
@@ -222,8 +227,6 @@ def holdings_import(
                 ),
             )
         )
-    if check.errors:
-        raise ImportRejected(filename, check.errors)
     for account in accounts.values():
         if account.pk is None:
             account.save()
@@ -235,6 +238,7 @@ def holdings_import(
         content=content,
         imported_by=imported_by,
         pending=pending,
+        errors=check.errors,
     )
 
 
@@ -322,8 +326,6 @@ def ledger_import(
                 ),
             )
         )
-    if check.errors:
-        raise ImportRejected(filename, check.errors)
     for _, account in new_accounts.values():
         account.save()
     return _save(
@@ -334,6 +336,7 @@ def ledger_import(
         content=content,
         imported_by=imported_by,
         pending=pending,
+        errors=check.errors,
     )
 
 

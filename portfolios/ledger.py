@@ -1,7 +1,8 @@
 """The boundary between the ledger tables and the pure lot engine.
 
-Converts Transaction rows to engine entries and the engine's open lots back to TaxLot rows. Accounts
-are keyed by primary key inside the engine, symbols by symbol.
+Converts Transaction rows to engine entries and the engine's open lots back to TaxLot rows. Inside
+the engine an account is its number (unique in its household, and what an advisor recognises in an
+error message) and a security is its symbol.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from harvesting.engine.lots import Action, LedgerEntry, OpenLot, ReliefMethod
 from portfolios.models import Account, Security, TaxLot, Transaction
 
 
-def entry_from_transaction(txn: Transaction, symbol: str) -> LedgerEntry:
+def entry_from_transaction(txn: Transaction) -> LedgerEntry:
+    """Convert a transaction fetched with its account and security (``select_related``)."""
     return LedgerEntry(
         row=txn.pk,
-        account=str(txn.account_id),
-        symbol=symbol,
+        account=txn.account.number,
+        symbol=txn.security.symbol,
         action=Action(txn.action),
         trade_date=txn.trade_date,
         quantity=txn.quantity,
@@ -29,13 +31,15 @@ def entry_from_transaction(txn: Transaction, symbol: str) -> LedgerEntry:
 
 
 def relief_methods(accounts: Iterable[Account]) -> dict[str, ReliefMethod]:
-    return {str(account.pk): ReliefMethod(account.relief_method) for account in accounts}
+    return {account.number: ReliefMethod(account.relief_method) for account in accounts}
 
 
-def lot_rows(open_lots: Iterable[OpenLot], securities: dict[str, Security]) -> list[TaxLot]:
+def lot_rows(
+    open_lots: Iterable[OpenLot], accounts: dict[str, Account], securities: dict[str, Security]
+) -> list[TaxLot]:
     return [
         TaxLot(
-            account_id=int(lot.account),
+            account=accounts[lot.account],
             security=securities[lot.symbol],
             name=lot.lot,
             quantity=lot.quantity,

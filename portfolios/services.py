@@ -49,13 +49,13 @@ def household_rebuild_lots(*, household: Household) -> int:
     accounts = list(household.accounts.all())
     txns = list(
         Transaction.objects.filter(account__household=household)
-        .select_related("security")
+        .select_related("account", "security")
         .order_by("trade_date", "id")
     )
     securities: dict[str, Security] = {txn.security.symbol: txn.security for txn in txns}
     try:
         replay = replay_ledger(
-            (entry_from_transaction(txn, txn.security.symbol) for txn in txns),
+            (entry_from_transaction(txn) for txn in txns),
             relief_methods(accounts),
         )
     except LedgerError as error:
@@ -63,5 +63,6 @@ def household_rebuild_lots(*, household: Household) -> int:
             f"The ledger of {household} cannot be replayed: transaction {error.row} {error.reason}."
         ) from error
     TaxLot.objects.filter(account__household=household).delete()
-    TaxLot.objects.bulk_create(lot_rows(replay.open_lots, securities), batch_size=1000)
+    by_number = {account.number: account for account in accounts}
+    TaxLot.objects.bulk_create(lot_rows(replay.open_lots, by_number, securities), batch_size=1000)
     return len(replay.open_lots)

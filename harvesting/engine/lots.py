@@ -32,6 +32,12 @@ class ReliefMethod(StrEnum):
     HIFO = "hifo"
 
 
+def shares(quantity: Decimal) -> str:
+    """Write a share count without exponent or trailing zeros: 12.50000000 -> 12.5."""
+    text = f"{quantity:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class LedgerError(ValueError):
     """A ledger that cannot be replayed, naming the caller's row reference and why."""
 
@@ -187,17 +193,17 @@ def _sell(position: _Position, entry: LedgerEntry, method: ReliefMethod) -> list
     if entry.quantity > held:
         raise LedgerError(
             entry.row,
-            f"sells {entry.quantity} {entry.symbol} in {entry.account} but only {held} are held",
+            f"sells {shares(entry.quantity)} {entry.symbol} in {entry.account} but only {shares(held)} are held",
         )
     if entry.lot:
         chosen = [lot for lot in position.lots if lot.lot == entry.lot]
         if not chosen:
             raise LedgerError(entry.row, f"no open lot {entry.lot!r} of {entry.symbol} in {entry.account}")
         if entry.quantity > chosen[0].quantity:
-            held_in_lot = chosen[0].quantity
+            in_lot = shares(chosen[0].quantity)
             raise LedgerError(
                 entry.row,
-                f"sells {entry.quantity} {entry.symbol} from lot {entry.lot!r}, which holds {held_in_lot}",
+                f"sells {shares(entry.quantity)} {entry.symbol} from lot {entry.lot!r}, which holds {in_lot}",
             )
     elif method is ReliefMethod.HIFO:
         chosen = sorted(position.lots, key=lambda lot: (-lot.basis_per_share, lot.acquired))

@@ -1,0 +1,54 @@
+"""python manage.py import_holdings FILE [--firm SLUG]: load a holdings CSV as existing lots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from portfolios.importers import HOLDINGS_COLUMNS, holdings_import
+from portfolios.management.commands._importing import read_file
+from portfolios.models import Firm
+from taxharvest.errors import ApplicationError
+
+
+class Command(BaseCommand):
+    help = (
+        f"Import a holdings CSV with the columns {', '.join(HOLDINGS_COLUMNS)} "
+        "(cost_basis is the lot's total cost). The file is imported whole or not at all."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Path of the CSV file.")
+        parser.add_argument(
+            "--firm", help="Slug of the firm whose clients the file names (default: the only firm)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        firm = _firm(options["firm"])
+        content = read_file(options["file"])
+        try:
+            result = holdings_import(
+                firm=firm, filename=Path(options["file"]).name, content=content, today=timezone.localdate()
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {result.transactions} lots into {result.households} household(s) of {firm.name}."
+            )
+        )
+
+
+def _firm(slug: str | None) -> Firm:
+    if slug:
+        firm = Firm.objects.filter(slug=slug).first()
+        if firm is None:
+            raise CommandError(f"No firm with the slug {slug!r}.")
+        return firm
+    firms = list(Firm.objects.all()[:2])
+    if len(firms) != 1:
+        raise CommandError("Name the firm with --firm SLUG." if firms else "There is no firm yet.")
+    return firms[0]
