@@ -65,9 +65,7 @@ def read_csv(content: bytes, required: Sequence[str]) -> tuple[list[CsvRow], lis
             if not any(value.strip() for value in values):
                 continue
             if len(values) != len(columns):
-                errors.append(
-                    RowError(reader.line_num, f"has {len(values)} fields, the header has {len(columns)}")
-                )
+                errors.append(RowError(reader.line_num, f"has {len(values)} fields, the header has {len(columns)}"))
                 continue
             rows.append(CsvRow(reader.line_num, {c: v.strip() for c, v in zip(columns, values, strict=True)}))
             if len(rows) > MAX_ROWS:

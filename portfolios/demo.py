@@ -89,9 +89,7 @@ def demo_seed() -> DemoResult:
     staff = [_staff_user(firm, *person) for person in STAFF]
     securities = {s.symbol: s for s in Security.objects.filter(tradable=True, symbol__in=closes)}
     symbols = sorted(securities)
-    trading_days = sorted(
-        {day for by_day in closes.values() for day in by_day if FIRST_BUY <= day <= LAST_BUY}
-    )
+    trading_days = sorted({day for by_day in closes.values() for day in by_day if FIRST_BUY <= day <= LAST_BUY})
     added = 0
     households = []
     for number, (name, people, advisor_indexes) in enumerate(HOUSEHOLDS, start=1):
@@ -105,9 +103,7 @@ def demo_seed() -> DemoResult:
         households.append(household)
     lots = sum(household_rebuild_lots(household=household) for household in households)
     logins = [DemoLogin(email, role.label, DEMO_PASSWORD) for email, _, _, role in STAFF]
-    return DemoResult(
-        firm=firm, logins=logins, households=len(households), transactions_added=added, lots=lots
-    )
+    return DemoResult(firm=firm, logins=logins, households=len(households), transactions_added=added, lots=lots)
 
 
 def _closes() -> dict[str, dict[date, Decimal]]:

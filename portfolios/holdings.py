@@ -64,9 +64,7 @@ def latest_quotes(security_ids: Iterable[int]) -> dict[int, Quote]:
     newest = Price.objects.filter(security=OuterRef("pk")).order_by("-timestamp")
     rows = (
         Security.objects.filter(pk__in=set(security_ids))
-        .annotate(
-            last_price=Subquery(newest.values("price")[:1]), last_at=Subquery(newest.values("timestamp")[:1])
-        )
+        .annotate(last_price=Subquery(newest.values("price")[:1]), last_at=Subquery(newest.values("timestamp")[:1]))
         .values_list("pk", "last_price", "last_at")
     )
     return {pk: Quote(price, at) for pk, price, at in rows if price is not None}

@@ -73,9 +73,7 @@ class _Rows:
             return None
 
 
-def _open_file(
-    filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]
-) -> list[CsvRow]:
+def _open_file(filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]) -> list[CsvRow]:
     rows, errors = read_csv(content, tuple(columns))
     if errors:
         raise ImportRejected(filename, errors)
@@ -83,11 +81,7 @@ def _open_file(
     if earlier is not None:
         raise ImportRejected(
             filename,
-            [
-                RowError(
-                    0, f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} as {earlier}"
-                )
-            ],
+            [RowError(0, f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} as {earlier}")],
         )
     return rows
 
@@ -127,9 +121,7 @@ def _replay_problems(households: Iterable[Household], line_of: dict[int, int]) -
             problems,
         )
     return [
-        RowError(line_of[p.row], p.reason)
-        if p.row in line_of
-        else RowError(0, f"transaction {p.row}: {p.reason}")
+        RowError(line_of[p.row], p.reason) if p.row in line_of else RowError(0, f"transaction {p.row}: {p.reason}")
         for p in problems
     ]
 
@@ -203,9 +195,7 @@ def holdings_import(
         security = check.field(row, lambda f=f: _security(securities, f["security_name"], "security_name"))
         quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity"))
         basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False))
-        acquired = check.field(
-            row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today)
-        )
+        acquired = check.field(row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today))
         if client is None or security is None or quantity is None or basis is None or acquired is None:
             continue
         account = check.field(row, lambda f=f, c=client: _holdings_account(accounts, c, f.get("account", "")))
@@ -358,9 +348,7 @@ def _ledger_account(
     if not number:
         raise FieldError("account is empty")
     if raw_type not in AccountType.values:
-        raise FieldError(
-            f"account_type must be taxable, traditional_ira or roth_ira; got {fields['account_type']!r}"
-        )
+        raise FieldError(f"account_type must be taxable, traditional_ira or roth_ira; got {fields['account_type']!r}")
     if number in existing:
         account = existing[number]
         if account.account_type != raw_type:
@@ -369,9 +357,7 @@ def _ledger_account(
     if number in new_accounts:
         first_line, account = new_accounts[number]
         if account.account_type != raw_type:
-            raise FieldError(
-                f"account {number} is {account.account_type} on row {first_line}, not {raw_type}"
-            )
+            raise FieldError(f"account {number} is {account.account_type} on row {first_line}, not {raw_type}")
         return account
     account = Account(household=household, number=number, account_type=raw_type)
     new_accounts[number] = (line, account)

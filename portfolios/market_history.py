@@ -98,6 +98,4 @@ def price_history_load(*, data_dir: Path) -> LoadResult:
     if batch:
         flush()
     total = Price.objects.filter(security__in=securities.values()).count()
-    return LoadResult(
-        securities=len(securities), rows_read=rows_read, prices_added=total - before, prices_total=total
-    )
+    return LoadResult(securities=len(securities), rows_read=rows_read, prices_added=total - before, prices_total=total)

@@ -129,9 +129,7 @@ class Account(models.Model):
     """A brokerage account. ``owner`` is empty for a joint account of the household."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
-    owner = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
-    )
+    owner = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
     name = models.CharField(max_length=200, blank=True)
     account_type = models.CharField(max_length=20, choices=AccountType.choices, default=AccountType.TAXABLE)
     broker = models.CharField(max_length=40, default="paper")
@@ -265,9 +263,7 @@ class TaxLot(models.Model):
         ordering = ["account", "security", "acquired_on", "name"]
         verbose_name = "tax lot"
         constraints = [
-            models.UniqueConstraint(
-                fields=["account", "security", "name"], name="lot_name_unique_in_position"
-            ),
+            models.UniqueConstraint(fields=["account", "security", "name"], name="lot_name_unique_in_position"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive"),
         ]
 
@@ -302,9 +298,7 @@ class ImportBatch(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "import batches"
         constraints = [
-            models.UniqueConstraint(
-                fields=["firm", "kind", "sha256"], name="import_file_loaded_once_per_firm"
-            )
+            models.UniqueConstraint(fields=["firm", "kind", "sha256"], name="import_file_loaded_once_per_firm")
         ]
 
     def __str__(self) -> str:

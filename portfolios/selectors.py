@@ -32,9 +32,7 @@ def household_list_for_user(user: User) -> QuerySet[Household]:
     return (
         households_for_user(user)
         .select_related("firm")
-        .annotate(
-            client_count=Count("clients", distinct=True), account_count=Count("accounts", distinct=True)
-        )
+        .annotate(client_count=Count("clients", distinct=True), account_count=Count("accounts", distinct=True))
         .order_by("name")
     )
 

@@ -22,9 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="Path of the CSV file.")
-        parser.add_argument(
-            "--firm", help="Slug of the firm whose clients the file names (default: the only firm)."
-        )
+        parser.add_argument("--firm", help="Slug of the firm whose clients the file names (default: the only firm).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         firm = _firm(options["firm"])

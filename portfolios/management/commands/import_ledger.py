@@ -36,15 +36,11 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(
-            self.style.SUCCESS(f"Imported {result.transactions} transactions into {household.name}.")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Imported {result.transactions} transactions into {household.name}."))
 
 
 def _household(ref: str) -> Household:
-    matches = list(
-        Household.objects.filter(pk=int(ref)) if ref.isdigit() else Household.objects.filter(name=ref)[:2]
-    )
+    matches = list(Household.objects.filter(pk=int(ref)) if ref.isdigit() else Household.objects.filter(name=ref)[:2])
     if not matches:
         raise CommandError(f"No household {ref!r}.")
     if len(matches) > 1:

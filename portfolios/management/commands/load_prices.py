@@ -13,9 +13,7 @@ from portfolios.market_history import price_history_load
 
 
 class Command(BaseCommand):
-    help = (
-        "Load the bundled daily prices of 20 US stocks and the S&P 500 index (as SPX) into the prices table."
-    )
+    help = "Load the bundled daily prices of 20 US stocks and the S&P 500 index (as SPX) into the prices table."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

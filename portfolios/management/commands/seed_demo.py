@@ -11,9 +11,7 @@ from taxharvest.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = (
-        "Create the demo firm, a firm admin, two advisors and about a dozen households with real positions."
-    )
+    help = "Create the demo firm, a firm admin, two advisors and about a dozen households with real positions."
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
