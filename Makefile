@@ -1,0 +1,20 @@
+# The two set-up commands of the README: `make demo` starts the product with demo data,
+# `make test` runs the whole test suite (and the linters). Both install what they need first.
+.PHONY: demo test lint install format
+
+install:
+	bash scripts/bootstrap.sh
+
+demo: install
+	bash scripts/demo.sh
+
+test: install lint
+	.venv/bin/pytest
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
