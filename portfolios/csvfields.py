@@ -77,10 +77,11 @@ def read_csv(content: bytes, required: Sequence[str]) -> tuple[list[CsvRow], lis
     return rows, errors
 
 
-def parse_decimal(raw: str, name: str, *, positive: bool = True) -> Decimal:
-    """Read a number such as ``1234.5``, ``1,234.50`` or ``$1,234.50``.
+def parse_decimal(raw: str, name: str, *, places: int, max_digits: int, positive: bool = True) -> Decimal:
+    """Read a number such as ``1234.5``, ``1,234.50`` or ``$1,234.50`` that fits its column.
 
-    ``positive`` demands more than zero; otherwise zero is allowed and negatives are not.
+    ``positive`` demands more than zero; otherwise zero is allowed and negatives are not. More
+    than ``places`` decimals is refused rather than rounded: a silently rounded basis is a wrong one.
     """
     if not raw:
         raise FieldError(f"{name} is empty")
@@ -95,6 +96,12 @@ def parse_decimal(raw: str, name: str, *, positive: bool = True) -> Decimal:
         raise FieldError(f"{name} must be more than zero; got {raw}")
     if value < 0:
         raise FieldError(f"{name} must not be negative; got {raw}")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked above
+    if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
+        raise FieldError(f"{name} {raw} has more than {places} decimal places")
+    if value.adjusted() >= max_digits - places:
+        raise FieldError(f"{name} {raw} is too large")
     return value
 
 

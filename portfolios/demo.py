@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from harvesting.engine.money import to_cents
 from portfolios.models import (
     Account,
     AccountType,
@@ -231,6 +230,6 @@ def _txn(
         action=action,
         trade_date=day,
         quantity=quantity,
-        price=to_cents(price) if action != Action.REINVEST else price,
+        price=price,
         fees=Decimal("0"),
     )

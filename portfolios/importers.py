@@ -39,6 +39,9 @@ HOLDINGS_COLUMNS = ("client_id", "security_name", "quantity", "cost_basis", "acq
 LEDGER_COLUMNS = ("account", "account_type", "date", "action", "symbol", "quantity", "price", "lot")
 LEDGER_ACTIONS = {"buy": Action.BUY, "sell": Action.SELL, "reinvest": Action.REINVEST}
 PRICE_PLACES = Decimal("0.000001")
+QUANTITY = {"places": 8, "max_digits": 20}
+MONEY = {"places": 2, "max_digits": 18}
+PRICE = {"places": 6, "max_digits": 18}
 
 T = TypeVar("T")
 
@@ -62,8 +65,8 @@ class ImportResult:
 class _Rows:
     """Collects the problems of each row while its fields are read."""
 
-    def __init__(self) -> None:
-        self.errors: list[RowError] = []
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
 
     def field(self, row: CsvRow, read: Callable[[], T]) -> T | None:
         try:
@@ -73,9 +76,15 @@ class _Rows:
             return None
 
 
-def _open_file(filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]) -> list[CsvRow]:
+def _open_file(
+    filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]
+) -> tuple[list[CsvRow], _Rows]:
+    """Return the file's rows and a checker holding the rows already found malformed.
+
+    A file that cannot be read at all (not text, no header, missing columns) is rejected here.
+    """
     rows, errors = read_csv(content, tuple(columns))
-    if errors:
+    if not rows:
         raise ImportRejected(filename, errors)
     earlier = ImportBatch.objects.filter(firm=firm, kind=kind, sha256=_sha256(content)).first()
     if earlier is not None:
@@ -83,7 +92,7 @@ def _open_file(filename: str, content: bytes, firm: Firm, kind: ImportKind, colu
             filename,
             [RowError(0, f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} as {earlier}")],
         )
-    return rows
+    return rows, _Rows(errors)
 
 
 def _sha256(content: bytes) -> str:
@@ -181,20 +190,19 @@ def holdings_import(
     (created if the client has none), or into the account named by an optional ``account`` column.
     An optional ``lot`` column names the lot.
     """
-    rows = _open_file(filename, content, firm, ImportKind.HOLDINGS, HOLDINGS_COLUMNS)
+    rows, check = _open_file(filename, content, firm, ImportKind.HOLDINGS, HOLDINGS_COLUMNS)
     clients: dict[str, list[Client]] = {}
     for client in Client.objects.filter(household__firm=firm).select_related("household"):
         clients.setdefault(client.external_id.upper(), []).append(client)
     securities = _security_lookup()
-    check = _Rows()
     accounts: dict[tuple[int, str], Account] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
         f = row.fields
         client = check.field(row, lambda f=f: _client(clients, f["client_id"]))
         security = check.field(row, lambda f=f: _security(securities, f["security_name"], "security_name"))
-        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity"))
-        basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False))
+        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity", **QUANTITY))
+        basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False, **MONEY))
         acquired = check.field(row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today))
         if client is None or security is None or quantity is None or basis is None or acquired is None:
             continue
@@ -244,8 +252,11 @@ def _client(clients: dict[str, list[Client]], raw: str) -> Client:
 
 
 def _holdings_account(accounts: dict[tuple[int, str], Account], client: Client, number: str) -> Account:
-    """Return the named account of the client's household, or the client's own taxable account."""
-    key = (client.household_id, number)
+    """Return the named account of the client's household, or the client's own taxable account.
+
+    ``accounts`` remembers the answers (and the accounts still to be created) across rows.
+    """
+    key = (client.household_id, number or f"client {client.pk}")
     if key in accounts:
         return accounts[key]
     household_accounts = Account.objects.filter(household_id=client.household_id)
@@ -282,10 +293,9 @@ def ledger_import(
     ``fees``. Accounts not yet in the household are created with the given type. Same-day rows
     are kept in file order.
     """
-    rows = _open_file(filename, content, household.firm, ImportKind.LEDGER, LEDGER_COLUMNS)
+    rows, check = _open_file(filename, content, household.firm, ImportKind.LEDGER, LEDGER_COLUMNS)
     existing = {account.number: account for account in household.accounts.all()}
     securities = _security_lookup()
-    check = _Rows()
     new_accounts: dict[str, tuple[int, Account]] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
@@ -296,9 +306,9 @@ def ledger_import(
         trade_date = check.field(row, lambda f=f: parse_date(f["date"], "date", not_after=today))
         action = check.field(row, lambda f=f: _ledger_action(f["action"]))
         security = check.field(row, lambda f=f: _security(securities, f["symbol"], "symbol"))
-        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity"))
-        price = check.field(row, lambda f=f: parse_decimal(f["price"], "price"))
-        fees = check.field(row, lambda f=f: parse_decimal(f.get("fees") or "0", "fees", positive=False))
+        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity", **QUANTITY))
+        price = check.field(row, lambda f=f: parse_decimal(f["price"], "price", **PRICE))
+        fees = check.field(row, lambda f=f: parse_decimal(f.get("fees") or "0", "fees", positive=False, **MONEY))
         if None in (account, trade_date, action, security, quantity, price, fees):
             continue
         pending.append(

@@ -17,9 +17,7 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         households = households.filter(name__icontains=query)
-    template = "portfolios/household_list.html"
-    if request.htmx:
-        template += "#household-table"
+    template = "portfolios/_household_table.html" if request.htmx else "portfolios/household_list.html"
     return render(request, template, {"households": households, "query": query})
 
 

@@ -6,7 +6,12 @@ Acme advisor who does not serve the Smiths; mallory is an advisor at a different
 
 from __future__ import annotations
 
+import gzip
+import shutil
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from portfolios.models import Account, AccountType, Client, Firm, Household, Role, Security, User
 from tests.factories import AccountFactory, ClientFactory, FirmFactory, HouseholdFactory, SecurityFactory, UserFactory
@@ -76,3 +81,17 @@ def securities(db: None) -> dict[str, Security]:
         "MSFT": SecurityFactory(symbol="MSFT", name="Microsoft Corp."),
         "SPX": SecurityFactory(symbol="SPX", name="S&P 500 Index", kind="index", tradable=False),
     }
+
+
+@pytest.fixture(scope="session")
+def recent_market_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled market data trimmed to 2018-12-03 onward: real prices, loaded in a second."""
+    source = Path(settings.MARKET_DATA_DIR)
+    target = tmp_path_factory.mktemp("market")
+    shutil.copy(source / "securities.csv", target / "securities.csv")
+    for name in ("sp500_dataset.csv.gz", "sp500_index.csv.gz"):
+        with gzip.open(source / name, "rt") as src, gzip.open(target / name, "wt") as dst:
+            header = next(src)
+            dst.write(header)
+            dst.writelines(line for line in src if line[:10] >= "2018-12-03")
+    return target

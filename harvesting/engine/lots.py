@@ -115,7 +115,7 @@ class Replay:
 
 @dataclass(slots=True)
 class _Position:
-    """The open lots of one security in one account, oldest first."""
+    """The open lots of one security in one account, in the order they were opened."""
 
     lots: list[OpenLot] = field(default_factory=list)
     names_used: set[str] = field(default_factory=set)
@@ -143,6 +143,7 @@ def replay_ledger(
     for entry in sorted(entries, key=lambda e: e.trade_date):
         position = positions.setdefault((entry.account, entry.symbol), _Position())
         try:
+            _check_amounts(entry)
             if entry.action is Action.SELL:
                 sales.extend(_sell(position, entry, methods.get(entry.account, ReliefMethod.FIFO)))
             else:
@@ -153,6 +154,13 @@ def replay_ledger(
             problems.append(error)
     open_lots = tuple(lot for position in positions.values() for lot in position.lots)
     return Replay(open_lots=open_lots, sales=tuple(sales))
+
+
+def _check_amounts(entry: LedgerEntry) -> None:
+    if entry.quantity <= ZERO:
+        raise LedgerError(entry.row, f"quantity must be more than zero; got {shares(entry.quantity)}")
+    if entry.price < ZERO or entry.fees < ZERO:
+        raise LedgerError(entry.row, "price and fees must not be negative")
 
 
 def _open(position: _Position, entry: LedgerEntry) -> None:
@@ -208,7 +216,7 @@ def _sell(position: _Position, entry: LedgerEntry, method: ReliefMethod) -> list
     elif method is ReliefMethod.HIFO:
         chosen = sorted(position.lots, key=lambda lot: (-lot.basis_per_share, lot.acquired))
     else:
-        chosen = list(position.lots)
+        chosen = sorted(position.lots, key=lambda lot: lot.acquired)
 
     proceeds_left = to_cents(entry.quantity * entry.price - entry.fees)
     to_sell = entry.quantity

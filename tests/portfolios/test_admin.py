@@ -1,0 +1,123 @@
+"""The Django admin shows a firm admin only their own firm, and nobody else gets in."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from portfolios.models import Household, Role, User
+from tests.factories import ClientFactory, HouseholdFactory, UserFactory
+
+
+def signed_in(user) -> HttpClient:
+    client = HttpClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def outsiders(other_firm):
+    household = HouseholdFactory(firm=other_firm, name="Outsider Family")
+    ClientFactory(household=household, external_id="OUT-1", name="Olga Outsider")
+    return household
+
+
+def test_a_firm_admin_sees_only_their_firms_households(bob, smiths, outsiders):
+    response = signed_in(bob).get(reverse("admin:portfolios_household_changelist"))
+    assert response.status_code == 200
+    assert "Smith Family" in response.text
+    assert "Outsider Family" not in response.text
+
+
+def test_a_firm_admin_cannot_open_another_firms_household(bob, outsiders):
+    response = signed_in(bob).get(reverse("admin:portfolios_household_change", args=[outsiders.pk]))
+    # The admin treats an object outside the queryset as missing and redirects to its index.
+    assert response.status_code == 302
+    assert "Outsider Family" not in signed_in(bob).get(response["Location"]).text
+
+
+def test_a_firm_admin_sees_only_their_firms_clients_and_users(bob, jane, outsiders, mallory):
+    client = signed_in(bob)
+    clients_page = client.get(reverse("admin:portfolios_client_changelist")).text
+    assert "Jane Smith" in clients_page
+    assert "Olga Outsider" not in clients_page
+    users_page = client.get(reverse("admin:portfolios_user_changelist")).text
+    assert "bob@acme.example" in users_page
+    assert "mallory@other.example" not in users_page
+
+
+def test_a_household_created_by_a_firm_admin_belongs_to_their_firm(bob, alice, mallory, acme):
+    client = signed_in(bob)
+    form = client.get(reverse("admin:portfolios_household_add")).text
+    assert "Alice Adams" in form
+    assert "mallory@other.example" not in form
+    response = client.post(
+        reverse("admin:portfolios_household_add"),
+        {
+            "name": "Nguyen Family",
+            "advisors": [alice.pk],
+            "clients-TOTAL_FORMS": "0",
+            "clients-INITIAL_FORMS": "0",
+            "accounts-TOTAL_FORMS": "0",
+            "accounts-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.text
+    household = Household.objects.get(name="Nguyen Family")
+    assert household.firm == acme
+    assert list(household.advisors.all()) == [alice]
+
+
+def test_a_firm_admin_cannot_assign_another_firms_advisor(bob, mallory):
+    response = signed_in(bob).post(
+        reverse("admin:portfolios_household_add"),
+        {
+            "name": "Nguyen Family",
+            "advisors": [mallory.pk],
+            "clients-TOTAL_FORMS": "0",
+            "clients-INITIAL_FORMS": "0",
+            "accounts-TOTAL_FORMS": "0",
+            "accounts-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert not Household.objects.filter(name="Nguyen Family").exists()
+
+
+def test_a_firm_admin_creates_an_advisor_in_their_firm(bob, acme):
+    response = signed_in(bob).post(
+        reverse("admin:portfolios_user_add"),
+        {
+            "email": "dana@acme.example",
+            "role": Role.ADVISOR,
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.text
+    dana = User.objects.get(email="dana@acme.example")
+    assert dana.firm == acme
+    assert not dana.is_staff
+    assert not dana.is_superuser
+    assert dana.check_password("a-long-unusual-passphrase")
+
+
+def test_the_ledger_is_read_only_in_the_admin(bob):
+    response = signed_in(bob).get(reverse("admin:portfolios_transaction_add"))
+    assert response.status_code == 403
+
+
+def test_an_advisor_cannot_use_the_admin(alice):
+    response = signed_in(alice).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_a_superuser_sees_every_firm(smiths, outsiders):
+    root = UserFactory(firm=None, email="root@platform.example", is_staff=True, is_superuser=True)
+    page = signed_in(root).get(reverse("admin:portfolios_household_changelist")).text
+    assert "Smith Family" in page
+    assert "Outsider Family" in page
