@@ -90,12 +90,14 @@ def _write_postgresql(rows: Iterator[tuple[int, datetime, Decimal]]) -> None:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT: a few seconds for the whole history."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE price_load (security_id bigint, ts timestamptz, price numeric) ON COMMIT DROP"
+            "CREATE TEMPORARY TABLE price_load (security_id bigint, ts timestamptz, price numeric)"
         )
         with cursor.cursor.copy("COPY price_load (security_id, ts, price) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(_upsert_sql("SELECT security_id, ts, price FROM price_load WHERE true"))
+        # Dropped now, not at commit: the caller's transaction may load again before it commits.
+        cursor.execute("DROP TABLE price_load")
 
 
 def _write_portable(rows: Iterator[tuple[int, datetime, Decimal]]) -> None:
