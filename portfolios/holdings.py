@@ -59,6 +59,39 @@ class AccountValue:
         return sum((lot.unrealized or ZERO for lot in self.lots), ZERO)
 
 
+@dataclass(frozen=True, slots=True)
+class HouseholdTotals:
+    market_value: Decimal
+    cost_basis: Decimal
+    unrealized: Decimal
+    taxable_losses: Decimal
+    priced_at: datetime | None
+
+
+def household_totals(accounts: Sequence[AccountValue]) -> HouseholdTotals:
+    """Sum the household; ``taxable_losses`` adds up the losing lots of taxable accounts only,
+    since a loss inside an IRA can never be harvested."""
+    lots = [lot for account in accounts for lot in account.lots]
+    taxable_losses = sum(
+        (
+            lot.unrealized
+            for account in accounts
+            if not account.account.is_tax_deferred
+            for lot in account.lots
+            if lot.unrealized is not None and lot.unrealized < 0
+        ),
+        ZERO,
+    )
+    stamps = [lot.quote.at for lot in lots if lot.quote is not None]
+    return HouseholdTotals(
+        market_value=sum((account.market_value for account in accounts), ZERO),
+        cost_basis=sum((account.cost_basis for account in accounts), ZERO),
+        unrealized=sum((account.unrealized for account in accounts), ZERO),
+        taxable_losses=taxable_losses,
+        priced_at=max(stamps, default=None),
+    )
+
+
 def latest_quotes(security_ids: Iterable[int]) -> dict[int, Quote]:
     """Return each security's most recent price, in one query."""
     newest = Price.objects.filter(security=OuterRef("pk")).order_by("-timestamp")

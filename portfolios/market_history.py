@@ -89,9 +89,7 @@ def _upsert_sql(source: str) -> str:
 def _write_postgresql(rows: Iterator[tuple[int, datetime, Decimal]]) -> None:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT: a few seconds for the whole history."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE price_load (security_id bigint, ts timestamptz, price numeric)"
-        )
+        cursor.execute("CREATE TEMPORARY TABLE price_load (security_id bigint, ts timestamptz, price numeric)")
         with cursor.cursor.copy("COPY price_load (security_id, ts, price) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

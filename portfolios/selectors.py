@@ -7,10 +7,16 @@ firms' households leak nothing.
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
-from portfolios.models import Account, Firm, Household, Role, TaxLot, User
+from portfolios.models import Account, AccountType, Firm, Household, Role, TaxLot, User
+
+# Taxable accounts first (that is where losses are harvested), then traditional, then Roth IRAs.
+ACCOUNT_TYPE_ORDER = Case(
+    *(When(account_type=kind, then=Value(rank)) for rank, kind in enumerate(AccountType.values)),
+    output_field=IntegerField(),
+)
 
 
 def households_for_user(user: User) -> QuerySet[Household]:
@@ -51,7 +57,7 @@ def household_accounts_with_lots(household: Household) -> QuerySet[Account]:
     return (
         household.accounts.select_related("owner")
         .prefetch_related(Prefetch("lots", queryset=lots))
-        .order_by("account_type", "number")
+        .order_by(ACCOUNT_TYPE_ORDER, "number")
     )
 
 

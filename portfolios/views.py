@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from portfolios.holdings import household_positions
+from portfolios.holdings import household_positions, household_totals
 from portfolios.selectors import household_accounts_with_lots, household_get_for_user, household_list_for_user
 from taxharvest.http import AuthenticatedHttpRequest
 
@@ -17,20 +17,22 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         households = households.filter(name__icontains=query)
-    template = "portfolios/_household_table.html" if request.htmx else "portfolios/household_list.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "portfolios/_household_table.html" if partial else "portfolios/household_list.html"
     return render(request, template, {"households": households, "query": query})
 
 
 @login_required
 def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
     household = household_get_for_user(request.user, household_id)
-    accounts = list(household_accounts_with_lots(household))
+    accounts = household_positions(list(household_accounts_with_lots(household)))
     return render(
         request,
         "portfolios/household_detail.html",
         {
             "household": household,
             "clients": household.clients.all(),
-            "accounts": household_positions(accounts),
+            "accounts": accounts,
+            "totals": household_totals(accounts),
         },
     )

@@ -99,6 +99,17 @@ def test_the_household_page_shows_lots_valued_at_the_latest_close(alice, smiths_
     assert "(7 d to long)" in page
 
 
+def test_the_household_page_sums_the_household_and_counts_only_taxable_losses(alice, smiths_with_lots):
+    page = signed_in(alice).get(reverse("portfolios:household_detail", args=[smiths_with_lots.pk])).text
+    summary = page[page.index('class="figures summary"') : page.index("</dl>")]
+    assert "<dd>$1,570.93</dd>" in summary  # 1,256.74 + 314.19
+    assert "<dd>$2,201.00</dd>" in summary  # 1,801.00 + 400.00
+    assert '<dd class="loss">-$630.07</dd>' in summary
+    assert '<dd class="loss">-$544.26</dd>' in summary  # the IRA's -$85.81 cannot be harvested
+    assert "<dd>Dec 28, 2022</dd>" in summary
+    assert page.index("SM-T") < page.index("SM-IRA")  # taxable accounts first
+
+
 def test_the_household_page_lists_in_a_bounded_number_of_queries(
     alice, smiths_with_lots, django_assert_max_num_queries
 ):
