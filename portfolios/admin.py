@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Model, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
@@ -28,6 +28,8 @@ from portfolios.models import (
     Transaction,
     User,
 )
+from portfolios.services import user_invite
+from taxharvest.errors import ApplicationError
 
 # Querysets of firm-owned models, keyed by model, filtered by the lookup that reaches their firm.
 FIRM_LOOKUPS: dict[type[Model], str] = {
@@ -163,6 +165,19 @@ class UserAdmin(FirmScopedAdmin, DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     )
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["send_invitation"]
+
+    @admin.action(description="Email a sign-in invitation (set-password link)")
+    def send_invitation(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        sent = 0
+        for user in queryset:
+            try:
+                user_invite(user=user, base_url=request.build_absolute_uri("/"))
+                sent += 1
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        if sent:
+            self.message_user(request, f"Sent {sent} invitation(s).", messages.SUCCESS)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and not request.user.is_superuser:

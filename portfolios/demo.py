@@ -28,7 +28,7 @@ from portfolios.models import (
     Transaction,
     User,
 )
-from portfolios.services import household_rebuild_lots
+from portfolios.services import household_rebuild_lots, user_create
 from taxharvest.errors import ApplicationError
 
 DEMO_FIRM_SLUG = "harborview"
@@ -118,15 +118,7 @@ def _closes() -> dict[str, dict[date, Decimal]]:
 def _staff_user(firm: Firm, email: str, first: str, last: str, role: Role) -> User:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = User.objects.create_user(
-            email=email,
-            password=DEMO_PASSWORD,
-            firm=firm,
-            role=role,
-            first_name=first,
-            last_name=last,
-            is_staff=role == Role.FIRM_ADMIN,
-        )
+        user = user_create(firm=firm, email=email, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last)
     return user
 
 

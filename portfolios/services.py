@@ -6,7 +6,12 @@ from the ledger, so the lots table always equals a replay of the household's tra
 
 from __future__ import annotations
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from harvesting.engine.lots import LedgerError, replay_ledger
 from portfolios.ledger import entry_from_transaction, lot_rows, relief_methods
@@ -41,6 +46,27 @@ def user_create(
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def user_invite(*, user: User, base_url: str) -> None:
+    """Email ``user`` a one-time link to set their password and sign in.
+
+    The link is allauth's password-reset link: it expires like one and stops working once used or
+    once the password changes, so an invitation is exactly as safe as a reset.
+    """
+    if not user.is_active:
+        raise ApplicationError(f"{user.email} is deactivated; activate the user before inviting them.")
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    context = {"user": user, "firm": user.firm, "url": base_url.rstrip("/") + path}
+    send_mail(
+        subject=f"You are invited to taxharvest by {user.firm or 'your firm'}",
+        message=render_to_string("portfolios/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
 
 
 @transaction.atomic

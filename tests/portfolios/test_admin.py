@@ -121,3 +121,34 @@ def test_a_superuser_sees_every_firm(smiths, outsiders):
     page = signed_in(root).get(reverse("admin:portfolios_household_changelist")).text
     assert "Smith Family" in page
     assert "Outsider Family" in page
+
+
+def test_a_firm_admin_invites_an_advisor_who_then_sets_a_password_and_signs_in(bob, acme, mailoutbox):
+    dana = UserFactory(firm=acme, email="dana@acme.example", first_name="Dana")
+    dana.set_unusable_password()
+    dana.save()
+    response = signed_in(bob).post(
+        reverse("admin:portfolios_user_changelist"),
+        {"action": "send_invitation", "_selected_action": [dana.pk]},
+        follow=True,
+    )
+    assert "Sent 1 invitation(s)." in response.text
+    (mail,) = mailoutbox
+    assert mail.to == ["dana@acme.example"]
+    assert mail.subject == "You are invited to taxharvest by Acme Wealth"
+    assert mail.body.startswith("Hello Dana,")
+    link = next(
+        line for line in mail.body.splitlines() if line.startswith("http://testserver/accounts/password/reset/key/")
+    )
+
+    visitor = HttpClient()
+    form_page = visitor.get(link.removeprefix("http://testserver"), follow=True)
+    assert form_page.status_code == 200
+    visitor.post(
+        form_page.redirect_chain[-1][0],
+        {"password1": "a-long-unusual-passphrase", "password2": "a-long-unusual-passphrase"},
+    )
+    dana.refresh_from_db()
+    assert dana.check_password("a-long-unusual-passphrase")
+    reused = visitor.get(link.removeprefix("http://testserver"), follow=True).text
+    assert "The password reset link was invalid, possibly because it has already been used." in reused
