@@ -14,6 +14,7 @@ test: install lint
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy --strict harvesting/engine
 
 format: install
 	.venv/bin/ruff format .
