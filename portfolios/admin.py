@@ -194,21 +194,38 @@ class UserAdmin(FirmScopedAdmin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ClientInline(admin.TabularInline):
-    model = Client
+class FirmScopedInline(admin.TabularInline):
+    """Inlines answer the same permission questions as their parent (firm admins, not model perms)."""
+
     extra = 0
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
 
-class AccountInline(admin.TabularInline):
-    model = Account
-    extra = 0
-    fields = ["number", "name", "account_type", "owner", "broker", "relief_method"]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_firm_admin(request)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and db_field.related_model is Client:
+        if field is not None and db_field.related_model in FIRM_LOOKUPS:
             field.queryset = _scope(field.queryset, request)
         return field
+
+
+class ClientInline(FirmScopedInline):
+    model = Client
+    fields = ["external_id", "name", "email"]
+
+
+class AccountInline(FirmScopedInline):
+    model = Account
+    fields = ["number", "name", "account_type", "owner", "broker", "relief_method"]
 
 
 @admin.register(Household)

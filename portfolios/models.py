@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -146,6 +147,10 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.get_account_type_display()} {self.number}"
+
+    def clean(self) -> None:
+        if self.owner_id is not None and self.owner.household_id != self.household_id:
+            raise ValidationError({"owner": "The owner must be a client of this household."})
 
     @property
     def is_tax_deferred(self) -> bool:

@@ -152,3 +152,58 @@ def test_a_firm_admin_invites_an_advisor_who_then_sets_a_password_and_signs_in(b
     assert dana.check_password("a-long-unusual-passphrase")
     reused = visitor.get(link.removeprefix("http://testserver"), follow=True).text
     assert "The password reset link was invalid, possibly because it has already been used." in reused
+
+
+def test_a_firm_admin_adds_clients_and_accounts_inline(bob, smiths, jane):
+    url = reverse("admin:portfolios_household_change", args=[smiths.pk])
+    client = signed_in(bob)
+    page = client.get(url).text
+    assert "Jane Smith" in page
+    assert 'name="accounts-TOTAL_FORMS"' in page
+    response = client.post(
+        url,
+        {
+            "name": "Smith Family",
+            "advisors": [a.pk for a in smiths.advisors.all()],
+            "clients-TOTAL_FORMS": "2",
+            "clients-INITIAL_FORMS": "1",
+            "clients-0-id": jane.pk,
+            "clients-0-household": smiths.pk,
+            "clients-0-external_id": "SMITH-1",
+            "clients-0-name": "Jane Smith",
+            "clients-1-household": smiths.pk,
+            "clients-1-external_id": "SMITH-3",
+            "clients-1-name": "Junior Smith",
+            "accounts-TOTAL_FORMS": "1",
+            "accounts-INITIAL_FORMS": "0",
+            "accounts-0-household": smiths.pk,
+            "accounts-0-number": "SM-ROTH",
+            "accounts-0-name": "Jane's Roth",
+            "accounts-0-account_type": "roth_ira",
+            "accounts-0-owner": jane.pk,
+            "accounts-0-broker": "paper",
+            "accounts-0-relief_method": "fifo",
+        },
+    )
+    assert response.status_code == 302, response.text
+    assert sorted(smiths.clients.values_list("external_id", flat=True)) == ["SMITH-1", "SMITH-3"]
+    roth = smiths.accounts.get(number="SM-ROTH")
+    assert (roth.account_type, roth.owner) == ("roth_ira", jane)
+
+
+def test_an_account_cannot_be_owned_by_a_client_of_another_household(bob, smiths, acme):
+    stranger = ClientFactory(household=HouseholdFactory(firm=acme, name="Jones Family"), name="Tom Jones")
+    response = signed_in(bob).post(
+        reverse("admin:portfolios_account_add"),
+        {
+            "household": smiths.pk,
+            "owner": stranger.pk,
+            "number": "X-1",
+            "account_type": "taxable",
+            "broker": "paper",
+            "relief_method": "fifo",
+        },
+    )
+    assert response.status_code == 200
+    assert "The owner must be a client of this household." in response.text
+    assert not smiths.accounts.filter(number="X-1").exists()
