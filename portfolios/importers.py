@@ -16,9 +16,9 @@ from typing import TypeVar
 
 from django.db import transaction
 
-from harvesting.engine.lots import LedgerError, replay_ledger
+from harvesting.engine.lots import LedgerError
 from portfolios.csvfields import CsvRow, FieldError, RowError, parse_date, parse_decimal, read_csv
-from portfolios.ledger import entry_from_transaction, relief_methods
+from portfolios.ledger import replay_household
 from portfolios.models import (
     Account,
     AccountType,
@@ -123,12 +123,7 @@ def _replay_problems(households: Iterable[Household], line_of: dict[int, int]) -
     """Replay each household's ledger (with the new rows) and map engine problems to file lines."""
     problems: list[LedgerError] = []
     for household in households:
-        txns = Transaction.objects.filter(account__household=household).select_related("account", "security")
-        replay_ledger(
-            (entry_from_transaction(t) for t in txns.order_by("trade_date", "id")),
-            relief_methods(household.accounts.all()),
-            problems,
-        )
+        replay_household(household, problems)
     return [
         RowError(line_of[p.row], p.reason) if p.row in line_of else RowError(0, f"transaction {p.row}: {p.reason}")
         for p in problems

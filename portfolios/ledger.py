@@ -1,16 +1,89 @@
-"""The boundary between the ledger tables and the pure lot engine.
+"""The boundary between the ledger tables and the pure ledger engine.
 
-Converts Transaction rows to engine entries and the engine's open lots back to TaxLot rows. Inside
-the engine an account is its number (unique in its household, and what an advisor recognises in an
-error message) and a security is its symbol.
+Loads a household's transactions, replays them through ``harvesting.engine.lots`` with the
+household's account types, relief methods and substantially-identical groups, and converts the
+results back to rows. Inside the engine an account is its number (unique in its household, and what
+an advisor recognises in an error message) and a security is its symbol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from dataclasses import dataclass
 
-from harvesting.engine.lots import Action, LedgerEntry, OpenLot, ReliefMethod
-from portfolios.models import Account, Security, TaxLot, Transaction
+from harvesting.engine.identity import identity_groups
+from harvesting.engine.lots import Action, LedgerEntry, LedgerError, ReliefMethod, Replay, replay_ledger
+from portfolios.models import (
+    Account,
+    Household,
+    RealizedSale,
+    Security,
+    SubstantiallyIdenticalGroup,
+    TaxLot,
+    Term,
+    Transaction,
+    WashSaleMatch,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdReplay:
+    replay: Replay
+    accounts: dict[str, Account]
+    transactions: dict[int, Transaction]
+
+    def lot_rows(self) -> list[TaxLot]:
+        securities = self._securities()
+        return [
+            TaxLot(
+                account=self.accounts[lot.account],
+                security=securities[lot.symbol],
+                name=lot.lot,
+                quantity=lot.quantity,
+                adjusted_basis=lot.cost_basis,
+                wash_sale_adjustment=lot.adjustment,
+                acquired_on=lot.acquired,
+                holding_period_start=lot.holding_start,
+            )
+            for lot in self.replay.open_lots
+        ]
+
+    def sale_rows(self) -> list[RealizedSale]:
+        securities = self._securities()
+        return [
+            RealizedSale(
+                transaction=self.transactions[sale.row],
+                account=self.accounts[sale.account],
+                security=securities[sale.symbol],
+                lot_name=sale.lot,
+                quantity=sale.quantity,
+                acquired_on=sale.acquired,
+                holding_period_start=sale.holding_start,
+                sold_on=sale.sold,
+                proceeds=sale.proceeds,
+                cost_basis=sale.cost_basis,
+                wash_sale_adjustment=sale.adjustment,
+                gain_loss=sale.gain_loss,
+                term=Term.LONG if sale.long_term else Term.SHORT,
+                reportable=not sale.tax_deferred,
+            )
+            for sale in self.replay.sales
+        ]
+
+    def wash_sale_rows(self) -> list[WashSaleMatch]:
+        return [
+            WashSaleMatch(
+                sale=self.transactions[wash.sale_row],
+                replacement=self.transactions[wash.replacement_row],
+                shares=wash.shares,
+                disallowed=wash.disallowed,
+                permanent=wash.permanent,
+            )
+            for wash in self.replay.wash_sales
+        ]
+
+    def _securities(self) -> dict[str, Security]:
+        return {txn.security.symbol: txn.security for txn in self.transactions.values()}
 
 
 def entry_from_transaction(txn: Transaction) -> LedgerEntry:
@@ -30,22 +103,32 @@ def entry_from_transaction(txn: Transaction) -> LedgerEntry:
     )
 
 
-def relief_methods(accounts: Iterable[Account]) -> dict[str, ReliefMethod]:
-    return {account.number: ReliefMethod(account.relief_method) for account in accounts}
+def identity_for_firm(firm_id: int) -> dict[str, str]:
+    """Return the symbol -> group map from platform-wide identity groups and the firm's declarations."""
+    declarations: dict[str, list[str]] = defaultdict(list)
+    for symbol, group in Security.objects.exclude(identity_group="").values_list("symbol", "identity_group"):
+        declarations[f"platform:{group}"].append(symbol)
+    firm_groups = SubstantiallyIdenticalGroup.securities.through.objects.filter(
+        substantiallyidenticalgroup__firm_id=firm_id
+    ).values_list("substantiallyidenticalgroup_id", "security__symbol")
+    for group_id, symbol in firm_groups:
+        declarations[f"firm:{group_id}"].append(symbol)
+    return identity_groups(declarations.values())
 
 
-def lot_rows(
-    open_lots: Iterable[OpenLot], accounts: dict[str, Account], securities: dict[str, Security]
-) -> list[TaxLot]:
-    return [
-        TaxLot(
-            account=accounts[lot.account],
-            security=securities[lot.symbol],
-            name=lot.lot,
-            quantity=lot.quantity,
-            adjusted_basis=lot.cost_basis,
-            acquired_on=lot.acquired,
-            holding_period_start=lot.holding_start,
-        )
-        for lot in open_lots
-    ]
+def replay_household(household: Household, problems: list[LedgerError] | None = None) -> HouseholdReplay:
+    """Replay every transaction of ``household``; see ``replay_ledger`` for ``problems``."""
+    accounts = {account.number: account for account in household.accounts.all()}
+    txns = list(
+        Transaction.objects.filter(account__household=household)
+        .select_related("account", "security")
+        .order_by("trade_date", "id")
+    )
+    replay = replay_ledger(
+        (entry_from_transaction(txn) for txn in txns),
+        {number: ReliefMethod(account.relief_method) for number, account in accounts.items()},
+        problems,
+        tax_deferred=[number for number, account in accounts.items() if account.is_tax_deferred],
+        identity=identity_for_firm(household.firm_id),
+    )
+    return HouseholdReplay(replay=replay, accounts=accounts, transactions={txn.pk: txn for txn in txns})

@@ -167,7 +167,8 @@ class Security(models.Model):
     """A tradable instrument or a benchmark index.
 
     Securities sharing an ``identity_group`` are substantially identical for the wash-sale rule
-    (share classes, funds the firm treats as the same). Blank means: identical only to itself.
+    everywhere (share classes of one company); a firm adds its own declarations with
+    ``SubstantiallyIdenticalGroup``. Blank means: identical only to itself.
     """
 
     symbol = models.CharField(max_length=16, unique=True)
@@ -183,10 +184,6 @@ class Security(models.Model):
 
     def __str__(self) -> str:
         return self.symbol
-
-    @property
-    def wash_sale_identity(self) -> str:
-        return self.identity_group or self.symbol
 
 
 class Price(models.Model):
@@ -254,21 +251,26 @@ class Transaction(models.Model):
 
 
 class TaxLot(models.Model):
-    """An open lot: what replaying the ledger leaves in an account. Never edited by hand."""
+    """An open lot: what replaying the ledger leaves in an account. Never edited by hand.
+
+    A wash sale can split a purchase into parts with different bases and holding periods; the parts
+    keep the purchase's lot name. ``wash_sale_adjustment`` is the disallowed loss in the basis.
+    """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="lots")
     name = models.CharField(max_length=64)
     quantity = models.DecimalField(**QUANTITY)
     adjusted_basis = models.DecimalField(**MONEY)
+    wash_sale_adjustment = models.DecimalField(**MONEY, default=Decimal("0"))
     acquired_on = models.DateField()
     holding_period_start = models.DateField()
 
     class Meta:
-        ordering = ["account", "security", "acquired_on", "name"]
+        ordering = ["account", "security", "acquired_on", "name", "id"]
         verbose_name = "tax lot"
+        indexes = [models.Index(fields=["account", "security"])]
         constraints = [
-            models.UniqueConstraint(fields=["account", "security", "name"], name="lot_name_unique_in_position"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive"),
         ]
 
@@ -278,6 +280,81 @@ class TaxLot(models.Model):
     @property
     def basis_per_share(self) -> Decimal:
         return self.adjusted_basis / self.quantity
+
+
+class Term(models.TextChoices):
+    SHORT = "short", "Short-term"
+    LONG = "long", "Long-term"
+
+
+class RealizedSale(models.Model):
+    """The part of one lot that one sell closed, as Form 8949 reports it. Rebuilt with the lots.
+
+    ``gain_loss`` = proceeds - cost basis + wash-sale adjustment (column (h)); stored, like
+    ``term``, so that reports can sum by year and term in the database.
+    """
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="realized_sales")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="realized_sales")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="realized_sales")
+    lot_name = models.CharField(max_length=64)
+    quantity = models.DecimalField(**QUANTITY)
+    acquired_on = models.DateField()
+    holding_period_start = models.DateField()
+    sold_on = models.DateField()
+    proceeds = models.DecimalField(**MONEY)
+    cost_basis = models.DecimalField(**MONEY)
+    wash_sale_adjustment = models.DecimalField(**MONEY, default=Decimal("0"))
+    gain_loss = models.DecimalField(**MONEY)
+    term = models.CharField(max_length=5, choices=Term.choices)
+    reportable = models.BooleanField(help_text="False for sales inside an IRA or Roth IRA.")
+
+    class Meta:
+        ordering = ["sold_on", "transaction", "acquired_on", "id"]
+        indexes = [models.Index(fields=["account", "sold_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.sold_on} {self.quantity} {self.security_id} {self.gain_loss}"
+
+    @property
+    def code(self) -> str:
+        return "W" if self.wash_sale_adjustment else ""
+
+
+class WashSaleMatch(models.Model):
+    """Shares of one purchase that absorbed (part of) the loss of one sale. Rebuilt with the lots.
+
+    ``permanent`` marks a replacement bought in an IRA or Roth IRA: the loss is lost for good.
+    """
+
+    sale = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="wash_sales_as_sale")
+    replacement = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="wash_sales_as_replacement")
+    shares = models.DecimalField(**QUANTITY)
+    disallowed = models.DecimalField(**MONEY)
+    permanent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sale", "replacement"]
+        verbose_name_plural = "wash-sale matches"
+
+    def __str__(self) -> str:
+        return f"{self.shares} shares of {self.replacement_id} absorb {self.disallowed} of {self.sale_id}"
+
+
+class SubstantiallyIdenticalGroup(models.Model):
+    """A firm's declaration that these securities are substantially identical (e.g. two share
+    classes, or two funds on the same index). Different companies' stocks never belong together."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="identical_groups")
+    name = models.CharField(max_length=100)
+    securities = models.ManyToManyField(Security, related_name="identical_groups")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="identical_group_name_unique_in_firm")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportKind(models.TextChoices):

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from harvesting.engine.lots import LedgerError, replay_ledger
-from portfolios.ledger import entry_from_transaction, lot_rows, relief_methods
-from portfolios.models import Firm, Household, Role, Security, TaxLot, Transaction, User
+from harvesting.engine.lots import LedgerError
+from portfolios.ledger import replay_household
+from portfolios.models import Firm, Household, RealizedSale, Role, TaxLot, User, WashSaleMatch
 from taxharvest.errors import ApplicationError
 
 
@@ -71,24 +71,21 @@ def user_invite(*, user: User, base_url: str) -> None:
 
 @transaction.atomic
 def household_rebuild_lots(*, household: Household) -> int:
-    """Replace the household's tax lots with a replay of its ledger; return how many lots are open."""
-    accounts = list(household.accounts.all())
-    txns = list(
-        Transaction.objects.filter(account__household=household)
-        .select_related("account", "security")
-        .order_by("trade_date", "id")
-    )
-    securities: dict[str, Security] = {txn.security.symbol: txn.security for txn in txns}
+    """Replace the household's lots, realized sales and wash-sale matches with a replay of its ledger.
+
+    Return how many lots are open. Callers run this after any change to the household's
+    transactions, so the tables always equal a replay.
+    """
     try:
-        replay = replay_ledger(
-            (entry_from_transaction(txn) for txn in txns),
-            relief_methods(accounts),
-        )
+        result = replay_household(household)
     except LedgerError as error:
         raise ApplicationError(
             f"The ledger of {household} cannot be replayed: transaction {error.row} {error.reason}."
         ) from error
     TaxLot.objects.filter(account__household=household).delete()
-    by_number = {account.number: account for account in accounts}
-    TaxLot.objects.bulk_create(lot_rows(replay.open_lots, by_number, securities), batch_size=1000)
-    return len(replay.open_lots)
+    RealizedSale.objects.filter(account__household=household).delete()
+    WashSaleMatch.objects.filter(sale__account__household=household).delete()
+    TaxLot.objects.bulk_create(result.lot_rows(), batch_size=1000)
+    RealizedSale.objects.bulk_create(result.sale_rows(), batch_size=1000)
+    WashSaleMatch.objects.bulk_create(result.wash_sale_rows(), batch_size=1000)
+    return len(result.replay.open_lots)
