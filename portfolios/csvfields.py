@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
+
+# What the ledger tables hold: a number that does not fit is a bad row, never a silent rounding.
+QUANTITY = {"places": 8, "max_digits": 20}
+MONEY = {"places": 2, "max_digits": 18}
+PRICE = {"places": 6, "max_digits": 18}
+
+LEDGER_COLUMNS = ("account", "account_type", "date", "action", "symbol", "quantity", "price", "lot")
+LEDGER_ACTIONS = ("buy", "sell", "reinvest")
+ACCOUNT_TYPES = ("taxable", "traditional_ira", "roth_ira")
+
+T = TypeVar("T")
 
 
 class FieldError(ValueError):
@@ -105,7 +117,7 @@ def parse_decimal(raw: str, name: str, *, places: int, max_digits: int, positive
     return value
 
 
-def parse_date(raw: str, name: str, *, not_after: date) -> date:
+def parse_date(raw: str, name: str, *, not_after: date | None) -> date:
     """Read a date as YYYY-MM-DD (or MM/DD/YYYY, as spreadsheets write it) no later than ``not_after``."""
     if not raw:
         raise FieldError(f"{name} is empty")
@@ -117,6 +129,74 @@ def parse_date(raw: str, name: str, *, not_after: date) -> date:
             continue
     else:
         raise FieldError(f"{name} {raw!r} is not a date (use YYYY-MM-DD)")
-    if value > not_after:
+    if not_after is not None and value > not_after:
         raise FieldError(f"{name} {raw} is in the future")
     return value
+
+
+class RowChecker:
+    """Collects the problems of each row while its fields are read, so one pass reports them all."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+
+    def field(self, row: CsvRow, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except FieldError as exc:
+            self.errors.append(RowError(row.line, str(exc)))
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFields:
+    """The fields of a ledger row that need no lookup: what happened, when, how much."""
+
+    account: str
+    account_type: str
+    trade_date: date
+    action: str
+    symbol: str
+    quantity: Decimal
+    price: Decimal
+    fees: Decimal
+    lot: str
+
+
+def parse_account_type(raw: str) -> str:
+    account_type = raw.lower()
+    if account_type not in ACCOUNT_TYPES:
+        raise FieldError(f"account_type must be taxable, traditional_ira or roth_ira; got {raw!r}")
+    return account_type
+
+
+def parse_action(raw: str) -> str:
+    action = raw.lower()
+    if action not in LEDGER_ACTIONS:
+        raise FieldError(f"action must be buy, sell or reinvest; got {raw!r}")
+    return action
+
+
+def _required(raw: str, name: str) -> str:
+    if not raw:
+        raise FieldError(f"{name} is empty")
+    return raw
+
+
+def read_ledger_fields(check: RowChecker, row: CsvRow, *, not_after: date | None) -> LedgerFields | None:
+    """Read one row of a ledger file (``LEDGER_COLUMNS`` and an optional ``fees``); None if it is bad."""
+    f = row.fields
+    values = (
+        check.field(row, lambda: _required(f["account"], "account")),
+        check.field(row, lambda: parse_account_type(f["account_type"])),
+        check.field(row, lambda: parse_date(f["date"], "date", not_after=not_after)),
+        check.field(row, lambda: parse_action(f["action"])),
+        check.field(row, lambda: _required(f["symbol"], "symbol").upper()),
+        check.field(row, lambda: parse_decimal(f["quantity"], "quantity", **QUANTITY)),
+        check.field(row, lambda: parse_decimal(f["price"], "price", **PRICE)),
+        check.field(row, lambda: parse_decimal(f.get("fees") or "0", "fees", positive=False, **MONEY)),
+    )
+    if any(value is None for value in values):
+        return None
+    account, account_type, trade_date, action, symbol, quantity, price, fees = values
+    return LedgerFields(account, account_type, trade_date, action, symbol, quantity, price, fees, f["lot"])  # type: ignore[arg-type]

@@ -8,16 +8,28 @@ also replays the ledger so that a sell of shares that are not there is caught be
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
 
 from django.db import transaction
 
 from harvesting.engine.lots import LedgerError
-from portfolios.csvfields import CsvRow, FieldError, RowError, parse_date, parse_decimal, read_csv
+from portfolios.csvfields import (
+    LEDGER_COLUMNS,
+    MONEY,
+    QUANTITY,
+    CsvRow,
+    FieldError,
+    LedgerFields,
+    RowChecker,
+    RowError,
+    parse_date,
+    parse_decimal,
+    read_csv,
+    read_ledger_fields,
+)
 from portfolios.ledger import replay_household
 from portfolios.models import (
     Account,
@@ -36,14 +48,7 @@ from portfolios.services import household_rebuild_lots
 from taxharvest.errors import ApplicationError
 
 HOLDINGS_COLUMNS = ("client_id", "security_name", "quantity", "cost_basis", "acquisition_date")
-LEDGER_COLUMNS = ("account", "account_type", "date", "action", "symbol", "quantity", "price", "lot")
-LEDGER_ACTIONS = {"buy": Action.BUY, "sell": Action.SELL, "reinvest": Action.REINVEST}
 PRICE_PLACES = Decimal("0.000001")
-QUANTITY = {"places": 8, "max_digits": 20}
-MONEY = {"places": 2, "max_digits": 18}
-PRICE = {"places": 6, "max_digits": 18}
-
-T = TypeVar("T")
 
 
 class ImportRejected(ApplicationError):
@@ -62,23 +67,9 @@ class ImportResult:
     households: int
 
 
-class _Rows:
-    """Collects the problems of each row while its fields are read."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-
-    def field(self, row: CsvRow, read: Callable[[], T]) -> T | None:
-        try:
-            return read()
-        except FieldError as exc:
-            self.errors.append(RowError(row.line, str(exc)))
-            return None
-
-
 def _open_file(
     filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]
-) -> tuple[list[CsvRow], _Rows]:
+) -> tuple[list[CsvRow], RowChecker]:
     """Return the file's rows and a checker holding the rows already found malformed.
 
     A file that cannot be read at all (not text, no header, missing columns) is rejected here.
@@ -92,7 +83,7 @@ def _open_file(
             filename,
             [RowError(0, f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} as {earlier}")],
         )
-    return rows, _Rows(errors)
+    return rows, RowChecker(errors)
 
 
 def _sha256(content: bytes) -> str:
@@ -294,17 +285,14 @@ def ledger_import(
     new_accounts: dict[str, tuple[int, Account]] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
-        f = row.fields
+        fields = read_ledger_fields(check, row, not_after=today)
+        security = check.field(row, lambda row=row: _security(securities, row.fields["symbol"], "symbol"))
+        if fields is None or security is None:
+            continue
         account = check.field(
-            row, lambda f=f, line=row.line: _ledger_account(household, existing, new_accounts, f, line)
+            row, lambda fields=fields, line=row.line: _ledger_account(household, existing, new_accounts, fields, line)
         )
-        trade_date = check.field(row, lambda f=f: parse_date(f["date"], "date", not_after=today))
-        action = check.field(row, lambda f=f: _ledger_action(f["action"]))
-        security = check.field(row, lambda f=f: _security(securities, f["symbol"], "symbol"))
-        quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity", **QUANTITY))
-        price = check.field(row, lambda f=f: parse_decimal(f["price"], "price", **PRICE))
-        fees = check.field(row, lambda f=f: parse_decimal(f.get("fees") or "0", "fees", positive=False, **MONEY))
-        if None in (account, trade_date, action, security, quantity, price, fees):
+        if account is None:
             continue
         pending.append(
             (
@@ -312,12 +300,12 @@ def ledger_import(
                 Transaction(
                     account=account,
                     security=security,
-                    action=action,
-                    trade_date=trade_date,
-                    quantity=quantity,
-                    price=price,
-                    fees=fees,
-                    lot_name=f["lot"],
+                    action=Action(fields.action),
+                    trade_date=fields.trade_date,
+                    quantity=fields.quantity,
+                    price=fields.price,
+                    fees=fields.fees,
+                    lot_name=fields.lot,
                 ),
             )
         )
@@ -335,25 +323,14 @@ def ledger_import(
     )
 
 
-def _ledger_action(raw: str) -> Action:
-    action = LEDGER_ACTIONS.get(raw.lower())
-    if action is None:
-        raise FieldError(f"action must be buy, sell or reinvest; got {raw!r}")
-    return action
-
-
 def _ledger_account(
     household: Household,
     existing: dict[str, Account],
     new_accounts: dict[str, tuple[int, Account]],
-    fields: dict[str, str],
+    fields: LedgerFields,
     line: int,
 ) -> Account:
-    number, raw_type = fields["account"], fields["account_type"].lower()
-    if not number:
-        raise FieldError("account is empty")
-    if raw_type not in AccountType.values:
-        raise FieldError(f"account_type must be taxable, traditional_ira or roth_ira; got {fields['account_type']!r}")
+    number, raw_type = fields.account, fields.account_type
     if number in existing:
         account = existing[number]
         if account.account_type != raw_type:

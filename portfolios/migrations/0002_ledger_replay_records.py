@@ -6,113 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portfolios', '0001_initial'),
+        ("portfolios", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RealizedSale',
+            name="RealizedSale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lot_name', models.CharField(max_length=64)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('acquired_on', models.DateField()),
-                ('holding_period_start', models.DateField()),
-                ('sold_on', models.DateField()),
-                ('proceeds', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('cost_basis', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('wash_sale_adjustment', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18)),
-                ('gain_loss', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('term', models.CharField(choices=[('short', 'Short-term'), ('long', 'Long-term')], max_length=5)),
-                ('reportable', models.BooleanField(help_text='False for sales inside an IRA or Roth IRA.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lot_name", models.CharField(max_length=64)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("acquired_on", models.DateField()),
+                ("holding_period_start", models.DateField()),
+                ("sold_on", models.DateField()),
+                ("proceeds", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("cost_basis", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("wash_sale_adjustment", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18)),
+                ("gain_loss", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("term", models.CharField(choices=[("short", "Short-term"), ("long", "Long-term")], max_length=5)),
+                ("reportable", models.BooleanField(help_text="False for sales inside an IRA or Roth IRA.")),
             ],
             options={
-                'ordering': ['sold_on', 'transaction', 'acquired_on', 'id'],
+                "ordering": ["sold_on", "transaction", "acquired_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SubstantiallyIdenticalGroup',
+            name="SubstantiallyIdenticalGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='WashSaleMatch',
+            name="WashSaleMatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shares', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('disallowed', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('permanent', models.BooleanField(default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("shares", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("disallowed", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("permanent", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name_plural': 'wash-sale matches',
-                'ordering': ['sale', 'replacement'],
+                "verbose_name_plural": "wash-sale matches",
+                "ordering": ["sale", "replacement"],
             },
         ),
         migrations.AlterModelOptions(
-            name='taxlot',
-            options={'ordering': ['account', 'security', 'acquired_on', 'name', 'id'], 'verbose_name': 'tax lot'},
+            name="taxlot",
+            options={"ordering": ["account", "security", "acquired_on", "name", "id"], "verbose_name": "tax lot"},
         ),
         migrations.RemoveConstraint(
-            model_name='taxlot',
-            name='lot_name_unique_in_position',
+            model_name="taxlot",
+            name="lot_name_unique_in_position",
         ),
         migrations.AddField(
-            model_name='taxlot',
-            name='wash_sale_adjustment',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18),
+            model_name="taxlot",
+            name="wash_sale_adjustment",
+            field=models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18),
         ),
         migrations.AddIndex(
-            model_name='taxlot',
-            index=models.Index(fields=['account', 'security'], name='portfolios__account_edc6de_idx'),
+            model_name="taxlot",
+            index=models.Index(fields=["account", "security"], name="portfolios__account_edc6de_idx"),
         ),
         migrations.AddField(
-            model_name='realizedsale',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='realized_sales', to='portfolios.account'),
+            model_name="realizedsale",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="realized_sales", to="portfolios.account"
+            ),
         ),
         migrations.AddField(
-            model_name='realizedsale',
-            name='security',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='realized_sales', to='portfolios.security'),
+            model_name="realizedsale",
+            name="security",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="realized_sales", to="portfolios.security"
+            ),
         ),
         migrations.AddField(
-            model_name='realizedsale',
-            name='transaction',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='realized_sales', to='portfolios.transaction'),
+            model_name="realizedsale",
+            name="transaction",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="realized_sales", to="portfolios.transaction"
+            ),
         ),
         migrations.AddField(
-            model_name='substantiallyidenticalgroup',
-            name='firm',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identical_groups', to='portfolios.firm'),
+            model_name="substantiallyidenticalgroup",
+            name="firm",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="identical_groups", to="portfolios.firm"
+            ),
         ),
         migrations.AddField(
-            model_name='substantiallyidenticalgroup',
-            name='securities',
-            field=models.ManyToManyField(related_name='identical_groups', to='portfolios.security'),
+            model_name="substantiallyidenticalgroup",
+            name="securities",
+            field=models.ManyToManyField(related_name="identical_groups", to="portfolios.security"),
         ),
         migrations.AddField(
-            model_name='washsalematch',
-            name='replacement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wash_sales_as_replacement', to='portfolios.transaction'),
+            model_name="washsalematch",
+            name="replacement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="wash_sales_as_replacement",
+                to="portfolios.transaction",
+            ),
         ),
         migrations.AddField(
-            model_name='washsalematch',
-            name='sale',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wash_sales_as_sale', to='portfolios.transaction'),
+            model_name="washsalematch",
+            name="sale",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="wash_sales_as_sale",
+                to="portfolios.transaction",
+            ),
         ),
         migrations.AddIndex(
-            model_name='realizedsale',
-            index=models.Index(fields=['account', 'sold_on'], name='portfolios__account_06ebf9_idx'),
+            model_name="realizedsale",
+            index=models.Index(fields=["account", "sold_on"], name="portfolios__account_06ebf9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='substantiallyidenticalgroup',
-            constraint=models.UniqueConstraint(fields=('firm', 'name'), name='identical_group_name_unique_in_firm'),
+            model_name="substantiallyidenticalgroup",
+            constraint=models.UniqueConstraint(fields=("firm", "name"), name="identical_group_name_unique_in_firm"),
         ),
     ]
