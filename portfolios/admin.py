@@ -22,13 +22,16 @@ from portfolios.models import (
     Household,
     ImportBatch,
     Price,
+    RealizedSale,
     Role,
     Security,
+    SubstantiallyIdenticalGroup,
     TaxLot,
     Transaction,
     User,
+    WashSaleMatch,
 )
-from portfolios.services import user_invite
+from portfolios.services import households_rebuild_for_securities, user_invite
 from taxharvest.errors import ApplicationError
 
 # Querysets of firm-owned models, keyed by model, filtered by the lookup that reaches their firm.
@@ -40,6 +43,9 @@ FIRM_LOOKUPS: dict[type[Model], str] = {
     Transaction: "account__household__firm",
     TaxLot: "account__household__firm",
     ImportBatch: "firm",
+    RealizedSale: "account__household__firm",
+    WashSaleMatch: "sale__account__household__firm",
+    SubstantiallyIdenticalGroup: "firm",
 }
 
 
@@ -304,3 +310,59 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "filename", "row_count", "household", "imported_by"]
     list_filter = ["kind"]
     list_select_related = ["household", "imported_by"]
+
+
+@admin.register(RealizedSale)
+class RealizedSaleAdmin(ReadOnlyAdmin):
+    list_display = [
+        "sold_on",
+        "security",
+        "quantity",
+        "proceeds",
+        "cost_basis",
+        "code",
+        "wash_sale_adjustment",
+        "gain_loss",
+        "term",
+        "reportable",
+        "account",
+    ]
+    list_filter = ["term", "reportable"]
+    search_fields = ["security__symbol", "account__number"]
+    list_select_related = ["security", "account"]
+    date_hierarchy = "sold_on"
+
+
+@admin.register(WashSaleMatch)
+class WashSaleMatchAdmin(ReadOnlyAdmin):
+    list_display = ["sale", "replacement", "shares", "disallowed", "permanent"]
+    list_filter = ["permanent"]
+    list_select_related = ["sale__security", "replacement__security"]
+
+
+@admin.register(SubstantiallyIdenticalGroup)
+class SubstantiallyIdenticalGroupAdmin(FirmScopedAdmin):
+    """Firm admins declare which securities their firm treats as substantially identical."""
+
+    list_display = ["name", "firm"]
+    filter_horizontal = ["securities"]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if request.user.is_superuser else ["firm"]
+
+    def save_model(self, request: HttpRequest, obj: SubstantiallyIdenticalGroup, form: Any, change: bool) -> None:
+        if not request.user.is_superuser:
+            obj.firm_id = request.user.firm_id
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        group = form.instance
+        before = set(group.securities.values_list("pk", flat=True))
+        super().save_related(request, form, formsets, change)
+        after = set(group.securities.values_list("pk", flat=True))
+        households_rebuild_for_securities(firm_id=group.firm_id, security_ids=before | after)
+
+    def delete_model(self, request: HttpRequest, obj: SubstantiallyIdenticalGroup) -> None:
+        security_ids = set(obj.securities.values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        households_rebuild_for_securities(firm_id=obj.firm_id, security_ids=security_ids)

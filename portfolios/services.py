@@ -89,3 +89,19 @@ def household_rebuild_lots(*, household: Household) -> int:
     RealizedSale.objects.bulk_create(result.sale_rows(), batch_size=1000)
     WashSaleMatch.objects.bulk_create(result.wash_sale_rows(), batch_size=1000)
     return len(result.replay.open_lots)
+
+
+@transaction.atomic
+def households_rebuild_for_securities(*, firm_id: int, security_ids: set[int]) -> int:
+    """Rebuild every household of the firm that ever traded one of ``security_ids``; return how many.
+
+    Run after the firm's substantially-identical declarations change, since they change wash sales.
+    """
+    households = Household.objects.filter(
+        firm_id=firm_id, accounts__transactions__security_id__in=security_ids
+    ).distinct()
+    count = 0
+    for household in households:
+        household_rebuild_lots(household=household)
+        count += 1
+    return count

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from portfolios.models import Household, Role, User
-from tests.factories import ClientFactory, HouseholdFactory, UserFactory
+from portfolios.importers import ledger_import
+from portfolios.models import Household, RealizedSale, Role, SubstantiallyIdenticalGroup, User
+from tests.factories import ClientFactory, HouseholdFactory, SecurityFactory, UserFactory
 
 
 def signed_in(user) -> HttpClient:
@@ -207,3 +211,31 @@ def test_an_account_cannot_be_owned_by_a_client_of_another_household(bob, smiths
     assert response.status_code == 200
     assert "The owner must be a client of this household." in response.text
     assert not smiths.accounts.filter(number="X-1").exists()
+
+
+def test_a_firm_admin_declares_identical_securities_and_the_ledger_follows(bob, smiths, smith_taxable, acme):
+    voo = SecurityFactory(symbol="VOO", name="Vanguard S&P 500 ETF", kind="etf")
+    ivv = SecurityFactory(symbol="IVV", name="iShares Core S&P 500 ETF", kind="etf")
+    ledger_import(
+        household=smiths,
+        filename="l.csv",
+        content=b"account,account_type,date,action,symbol,quantity,price,lot\n"
+        b"SM-T,taxable,2025-01-02,buy,VOO,10,500,\nSM-T,taxable,2025-02-03,sell,VOO,10,450,\n"
+        b"SM-T,taxable,2025-02-04,buy,IVV,10,455,\n",
+        today=date(2026, 1, 1),
+    )
+    assert RealizedSale.objects.get().wash_sale_adjustment == Decimal("0.00")
+
+    client = signed_in(bob)
+    response = client.post(
+        reverse("admin:portfolios_substantiallyidenticalgroup_add"),
+        {"name": "S&P 500 funds", "securities": [voo.pk, ivv.pk]},
+    )
+    assert response.status_code == 302, response.text
+    group = SubstantiallyIdenticalGroup.objects.get()
+    assert group.firm == acme
+    assert RealizedSale.objects.get().wash_sale_adjustment == Decimal("500.00")
+
+    client.post(reverse("admin:portfolios_substantiallyidenticalgroup_delete", args=[group.pk]), {"post": "yes"})
+    assert not SubstantiallyIdenticalGroup.objects.exists()
+    assert RealizedSale.objects.get().wash_sale_adjustment == Decimal("0.00")
