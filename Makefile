@@ -15,6 +15,7 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy --strict harvesting/engine
+	DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
 
 format: install
 	.venv/bin/ruff format .

@@ -36,6 +36,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import gc
 import heapq
@@ -49,7 +50,7 @@ import resource
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from multiprocessing.synchronize import Barrier
@@ -58,7 +59,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harvesting.engine.lots import Action, LedgerEntry, ReliefMethod, Replay, replay_ledger  # noqa: E402
+from harvesting.engine.lots import Action, LedgerEntry, ReliefMethod, Replay, replay_ledger
 
 # Rough prices at the start of 2020, so that share counts and dollar amounts look real.
 START_PRICES: dict[str, float] = {
@@ -216,7 +217,7 @@ class _HouseholdGenerator:
             upcoming = position + rng.expovariate(1.0 / mean_gap)
             if self.rebuys and self.rebuys[0][0] <= upcoming:
                 day, _, account, symbol, quantity = heapq.heappop(self.rebuys)
-                position = float(max(day, int(position)))
+                position = float(min(max(day, int(position)), MARKET_TRADING_DAYS - 1))
                 self._buy(int(position), account, symbol, quantity)
                 continue
             position = upcoming
@@ -279,9 +280,17 @@ class _HouseholdGenerator:
         return True
 
     def _open(
-        self, day: int, account: str, symbol: str, action: Action, quantity: Decimal, price: Decimal, fees: Decimal, *,
+        self,
+        day: int,
+        account: str,
+        symbol: str,
+        action: Action,
+        quantity: Decimal,
+        price: Decimal,
+        fees: Decimal,
+        *,
         named: bool,
-    )  -> None:  # fmt: skip
+    ) -> None:
         trade_date = self.market.days[day]
         position = self._position(account, symbol)
         row = len(self.entries) + 1
@@ -389,7 +398,7 @@ class Totals:
     open_lots: int = 0
 
     def add(self, other: Totals) -> None:
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in (f.name for f in fields(self)):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -513,10 +522,8 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, fr
     ]
     for process in processes:
         process.start()
-    try:
-        barrier.wait()
-    except multiprocessing.BrokenBarrierError:
-        pass
+    with contextlib.suppress(multiprocessing.BrokenBarrierError):
+        barrier.wait()  # broken when a worker failed; its error arrives on the queue
     released = time.perf_counter()
     results: list[WorkerResult] = []
     for _ in processes:

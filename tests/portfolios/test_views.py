@@ -151,3 +151,24 @@ def test_a_firm_admin_opens_any_household_of_the_firm(bob, smiths_with_lots):
 
 def test_an_unknown_household_is_404(alice):
     assert signed_in(alice).get(reverse("portfolios:household_detail", args=[999999])).status_code == 404
+
+
+def test_a_wash_sale_adjusted_lot_shows_its_adjustment(alice, smiths, smith_taxable, securities):
+    for action, day, quantity, price in [
+        ("buy", date(2022, 1, 3), "10", "180"),
+        ("sell", date(2022, 2, 1), "10", "170"),
+        ("buy", date(2022, 2, 10), "10", "172"),
+    ]:
+        Transaction.objects.create(
+            account=smith_taxable,
+            security=securities["AAPL"],
+            action=action,
+            trade_date=day,
+            quantity=Decimal(quantity),
+            price=Decimal(price),
+        )
+    household_rebuild_lots(household=smiths)
+    page = signed_in(alice).get(reverse("portfolios:household_detail", args=[smiths.pk])).text
+    assert "$1,820.00" in page  # 1,720 + the $100 loss disallowed
+    assert "incl. $100.00 wash sale" in page
+    assert "Jan 12, 2022" in page  # held 29 days, so the holding period starts 29 days before Feb 10
