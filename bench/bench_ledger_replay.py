@@ -47,10 +47,13 @@ import os
 import pstats
 import random
 import resource
+import statistics
 import sys
+import threading
 import time
+import traceback
 from collections import deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from multiprocessing.synchronize import Barrier
@@ -392,6 +395,7 @@ class Totals:
     sells: int = 0
     reinvests: int = 0
     sales: int = 0
+    taxable_loss_sales: int = 0
     wash_sales: int = 0
     permanent_wash_sales: int = 0
     households_with_wash_sales: int = 0
@@ -415,29 +419,30 @@ def count_actions(households: list[Household], totals: Totals) -> None:
                 totals.buys += 1
 
 
-def replay_all(households: list[Household]) -> list[Replay]:
-    """The timed loop: replay every household, keeping only what ``count_results`` needs."""
-    results = []
+def count_results(replay: Replay, totals: Totals) -> None:
+    totals.sales += len(replay.sales)
+    totals.taxable_loss_sales += sum(
+        1 for sale in replay.sales if sale.proceeds < sale.cost_basis and not sale.tax_deferred
+    )
+    totals.wash_sales += len(replay.wash_sales)
+    totals.permanent_wash_sales += sum(1 for wash in replay.wash_sales if wash.permanent)
+    totals.households_with_wash_sales += bool(replay.wash_sales)
+    totals.open_lots += len(replay.open_lots)
+
+
+def replay_and_count(households: list[Household], totals: Totals) -> float:
+    """The timed loop: replay and count household by household, so that one ``Replay`` at a time is alive.
+
+    Return the seconds spent inside ``replay_ledger`` itself (the loop's wall time also has the counting).
+    """
+    clock = time.perf_counter
+    inside = 0.0
     for household in households:
+        started = clock()
         replay = replay_ledger(household.entries, household.relief_methods, tax_deferred=household.tax_deferred)
-        results.append(replay)
-    return results
-
-
-def count_results(replays: list[Replay], totals: Totals) -> None:
-    for replay in replays:
-        totals.sales += len(replay.sales)
-        totals.wash_sales += len(replay.wash_sales)
-        totals.permanent_wash_sales += sum(1 for wash in replay.wash_sales if wash.permanent)
-        totals.households_with_wash_sales += bool(replay.wash_sales)
-        totals.open_lots += len(replay.open_lots)
-
-
-def replay_and_count(households: list[Household], totals: Totals) -> None:
-    """Replay and count household by household, so that at most one ``Replay`` is alive at a time."""
-    for household in households:
-        replay = replay_ledger(household.entries, household.relief_methods, tax_deferred=household.tax_deferred)
-        count_results([replay], totals)
+        inside += clock() - started
+        count_results(replay, totals)
+    return inside
 
 
 # --- workers --------------------------------------------------------------------------------------
@@ -445,15 +450,24 @@ def replay_and_count(households: list[Household], totals: Totals) -> None:
 
 @dataclass(slots=True)
 class WorkerResult:
+    """One worker's report for one round of replaying all its households."""
+
     worker: int
+    round: int
     totals: Totals
-    generate_seconds: float
-    replay_seconds: float
-    replay_started: float
-    replay_finished: float
-    maxrss_generated_kib: int
-    maxrss_kib: int
+    generate_seconds: float = 0.0
+    replay_seconds: float = 0.0
+    inside_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    replay_started: float = 0.0
+    replay_finished: float = 0.0
+    maxrss_generated_kib: int = 0
+    maxrss_kib: int = 0
     error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.totals.transactions / self.replay_seconds
 
 
 def _maxrss_kib() -> int:
@@ -466,85 +480,104 @@ def _worker(
     households: int,
     transactions: int,
     seed: int,
+    rounds: int,
     freeze: bool,
     barrier: Barrier,
     results: Any,
 ) -> None:
-    totals = Totals()
+    """Generate this worker's households, then replay them all once per round, each round after the barrier."""
+    round_ = -1
     try:
         started = time.perf_counter()
         market = Market(seed)
         ledgers = [generate_household(seed, h, transactions, market) for h in range(worker, households, workers)]
-        count_actions(ledgers, totals)
+        actions = Totals()
+        count_actions(ledgers, actions)
         generate_seconds = time.perf_counter() - started
         if freeze:
             gc.collect()
             gc.freeze()
         maxrss_generated = _maxrss_kib()
-    except BaseException as error:
+        for round_ in range(rounds):
+            barrier.wait()
+            totals = replace(actions)
+            replay_started, cpu_started = time.perf_counter(), time.process_time()
+            inside_seconds = replay_and_count(ledgers, totals)
+            replay_finished, cpu_finished = time.perf_counter(), time.process_time()
+            results.put(
+                WorkerResult(
+                    worker,
+                    round_,
+                    totals,
+                    generate_seconds,
+                    replay_finished - replay_started,
+                    inside_seconds,
+                    cpu_finished - cpu_started,
+                    replay_started,
+                    replay_finished,
+                    maxrss_generated,
+                    _maxrss_kib(),
+                )
+            )
+    except BaseException:
         barrier.abort()
-        results.put(WorkerResult(worker, totals, 0.0, 0.0, 0.0, 0.0, 0, 0, error=repr(error)))
-        raise
-    barrier.wait()
-    try:
-        replay_started = time.perf_counter()
-        replay_and_count(ledgers, totals)
-        replay_finished = time.perf_counter()
-    except BaseException as error:
-        results.put(WorkerResult(worker, totals, generate_seconds, 0.0, 0.0, 0.0, 0, 0, error=repr(error)))
-        raise
-    results.put(
-        WorkerResult(
-            worker,
-            totals,
-            generate_seconds,
-            replay_finished - replay_started,
-            replay_started,
-            replay_finished,
-            maxrss_generated,
-            _maxrss_kib(),
-        )
-    )
+        results.put(WorkerResult(worker, round_, Totals(), error=traceback.format_exc()))
 
 
-def run_parallel(households: int, transactions: int, workers: int, seed: int, freeze: bool) -> int:
+def run_parallel(households: int, transactions: int, workers: int, seed: int, rounds: int, freeze: bool) -> int:
+    """Run the workers; print the figures of every round, the median rate, and the peak memory."""
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(workers + 1)
     queue = context.Queue()
+    load_before = os.getloadavg()[0]
     launched = time.perf_counter()
     processes = [
         context.Process(
             target=_worker,
-            args=(w, workers, households, transactions, seed, freeze, barrier, queue),
+            args=(w, workers, households, transactions, seed, rounds, freeze, barrier, queue),
             name=f"replay-worker-{w}",
+            daemon=True,  # never outlive the parent, even if it fails
         )
         for w in range(workers)
     ]
     for process in processes:
         process.start()
-    with contextlib.suppress(multiprocessing.BrokenBarrierError):
-        barrier.wait()  # broken when a worker failed; its error arrives on the queue
-    released = time.perf_counter()
-    results: list[WorkerResult] = []
-    for _ in processes:
-        results.append(queue.get())
-    finished = time.perf_counter()
+    generated = 0.0
+    walls: list[float] = []
+    by_round: list[list[WorkerResult]] = []
+    for round_ in range(rounds):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()  # broken when a worker failed; its error arrives on the queue
+        released = time.perf_counter()
+        if round_ == 0:
+            generated = released - launched
+        results: list[WorkerResult] = []
+        for _ in processes:
+            result = queue.get()
+            if result.error:
+                print(f"worker {result.worker} failed in round {result.round}:\n{result.error}", file=sys.stderr)
+                return 1
+            results.append(result)
+        walls.append(time.perf_counter() - released)
+        by_round.append(sorted(results, key=lambda result: result.worker))
     for process in processes:
         process.join()
-    failed = [result for result in results if result.error]
-    if failed:
-        for result in failed:
-            print(f"worker {result.worker} failed: {result.error}", file=sys.stderr)
-        return 1
-
-    results.sort(key=lambda result: result.worker)
-    totals = Totals()
-    for result in results:
-        totals.add(result.totals)
-    wall = finished - released
-    worker_wall = max(r.replay_finished for r in results) - min(r.replay_started for r in results)
+    load_after = os.getloadavg()[0]
     parent_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+    totals = Totals()
+    for result in by_round[0]:
+        totals.add(result.totals)
+    for results in by_round[1:]:
+        again = Totals()
+        for result in results:
+            again.add(result.totals)
+        if again != totals:
+            print("rounds disagree: the replay is not deterministic", file=sys.stderr)
+            return 1
+    rates = [totals.transactions / wall for wall in walls]
+    median = statistics.median(rates)
 
     print(f"households:                     {totals.households:,}")
     print(f"transactions:                   {totals.transactions:,}")
@@ -554,19 +587,32 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, fr
     )
     print(f"workers:                        {workers} (os.cpu_count() = {os.cpu_count()})")
     print(f"gc.freeze() after generation:   {'yes' if freeze else 'no'}")
-    print(f"generation wall seconds:        {released - launched:.2f} (excluded from the rate)")
-    for result in results:
-        print(f"  worker {result.worker} generation seconds: {result.generate_seconds:.2f}")
-    print(f"replay wall seconds:            {wall:.2f} (barrier release -> last worker's result, in the parent)")
-    print(f"  same, from worker clocks:     {worker_wall:.2f}")
-    print(f"TRANSACTIONS PER SECOND:        {totals.transactions / wall:,.0f} (all workers, replay wall clock)")
-    for result in results:
-        rate = result.totals.transactions / result.replay_seconds
+    print(f"load average (1 min):           {load_before:.2f} before, {load_after:.2f} after")
+    print(f"generation wall seconds:        {generated:.2f} (excluded from the rate)")
+    print("  per worker: " + ", ".join(f"{r.generate_seconds:.2f} s" for r in by_round[0]))
+    print(f"replay rounds:                  {rounds} (each replays every household once, after a barrier)")
+    for round_, (wall, results) in enumerate(zip(walls, by_round, strict=True)):
+        worker_wall = max(r.replay_finished for r in results) - min(r.replay_started for r in results)
         print(
-            f"  worker {result.worker}: {result.totals.transactions:,} tx in {result.replay_seconds:.2f} s"
-            f" = {rate:,.0f} tx/s single-core"
+            f"  round {round_ + 1}: replay wall {wall:.2f} s (worker clocks {worker_wall:.2f} s)"
+            f" = {totals.transactions / wall:,.0f} tx/s"
         )
-    print(f"sales (sold lot parts):         {totals.sales:,}")
+        for r in results:
+            print(
+                f"    worker {r.worker}: {r.totals.transactions:,} tx in {r.replay_seconds:.2f} s"
+                f" = {r.rate:,.0f} tx/s single-core ({r.inside_seconds:.2f} s inside replay_ledger,"
+                f" {r.cpu_seconds:.2f} s CPU)"
+            )
+    print(
+        f"TRANSACTIONS PER SECOND:        {median:,.0f} median of {rounds} (best {max(rates):,.0f}, worst"
+        f" {min(rates):,.0f}); all workers, wall clock from barrier release to the last worker's result"
+    )
+    singles = [r.rate for results in by_round for r in results]
+    print(f"single-core tx/s per worker:    median {statistics.median(singles):,.0f}")
+    print(
+        f"sales (sold lot parts):         {totals.sales:,} "
+        f"({totals.taxable_loss_sales:,} at a loss in taxable accounts)"
+    )
     print(
         f"wash-sale matches:              {totals.wash_sales:,} "
         f"({totals.permanent_wash_sales:,} permanent, replacement in an IRA or Roth IRA)"
@@ -577,14 +623,14 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, fr
     )
     print(f"open lots at the end:           {totals.open_lots:,}")
     print("peak memory (max RSS):")
-    for result in results:
+    for r in by_round[-1]:
         print(
-            f"  worker {result.worker}: {_mib(result.maxrss_kib)} "
-            f"({_mib(result.maxrss_generated_kib)} after generating its ledgers, before the replay)"
+            f"  worker {r.worker}: {_mib(r.maxrss_kib)}"
+            f" ({_mib(r.maxrss_generated_kib)} after generating its ledgers, before the replay)"
         )
     print(f"  parent: {_mib(parent_kib)}; largest child (RUSAGE_CHILDREN): {_mib(children_kib)}")
-    total_kib = parent_kib + sum(result.maxrss_kib for result in results)
-    print(f"  total across processes: {_mib(total_kib)} (sum of peaks; shared fork pages counted in each)")
+    total_kib = parent_kib + sum(r.maxrss_kib for r in by_round[-1])
+    print(f"  total across processes: {_mib(total_kib)} (sum of peaks; pages shared after fork count in each)")
     return 0
 
 
@@ -607,20 +653,21 @@ def run_profile(households: int, transactions: int, seed: int, top: int) -> int:
     totals = Totals()
     count_actions(ledgers, totals)
     gc.collect()
+    gc.freeze()
     started = time.perf_counter()
-    replays = replay_all(ledgers)
+    replay_and_count(ledgers, totals)
     plain = time.perf_counter() - started
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    replays = replay_all(ledgers)
+    for household in ledgers:
+        replay_ledger(household.entries, household.relief_methods, tax_deferred=household.tax_deferred)
     profiler.disable()
     profiled = time.perf_counter() - started
-    count_results(replays, totals)
     print(f"households: {totals.households:,}; transactions: {totals.transactions:,}")
     print(f"sales: {totals.sales:,}; wash-sale matches: {totals.wash_sales:,}; open lots: {totals.open_lots:,}")
     print(f"replay without profiler: {plain:.2f} s = {totals.transactions / plain:,.0f} tx/s single-core")
-    print(f"replay under cProfile:   {profiled:.2f} s (profiler overhead inflates small functions)")
+    print(f"replay under cProfile:   {profiled:.2f} s (the profiler's overhead inflates small, frequent calls)")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats(pstats.SortKey.TIME).print_stats(top)
     print(out.getvalue())
@@ -633,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transactions-per-household", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--rounds", type=int, default=3, help="replay every household this many times (median)")
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave the generated ledgers to the collector")
     parser.add_argument(
         "--profile", action="store_true", help="replay 300 households (or --households) in-process under cProfile"
@@ -642,7 +690,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         return run_profile(args.households or 300, args.transactions_per_household, args.seed, args.top)
     return run_parallel(
-        args.households or 10_000, args.transactions_per_household, args.workers, args.seed, not args.no_gc_freeze
+        args.households or 10_000,
+        args.transactions_per_household,
+        args.workers,
+        args.seed,
+        args.rounds,
+        not args.no_gc_freeze,
     )
 
 

@@ -26,7 +26,8 @@ half up. Splitting a lot or a loss prorates cents so that the parts always add u
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -175,7 +176,6 @@ class _Lot:
         "purchase",
         "quantity",
         "replacement",
-        "selling",
         "symbol",
     )
 
@@ -202,18 +202,23 @@ class _Lot:
         self.holding_start = holding_start
         self.adjustment = adjustment
         self.replacement = replacement
-        self.selling = False
 
 
 class _Acquisition:
-    """A purchase known before it is replayed, so that a loss can claim shares bought after it."""
+    """An acquisition known before it is replayed, so that a loss can claim shares bought after it.
 
-    __slots__ = ("acquired", "available", "index", "pending")
+    Everything about it that does not depend on the replay (its lot name, basis and date) is fixed
+    up front, so an entry that is going to be rejected never becomes an acquisition at all.
+    """
 
-    def __init__(self, index: int, acquired: date, quantity: Decimal) -> None:
+    __slots__ = ("acquired", "available", "basis", "index", "name", "pending")
+
+    def __init__(self, index: int, name: str, acquired: date, quantity: Decimal, basis: Decimal) -> None:
         self.index = index
+        self.name = name
         self.acquired = acquired
         self.available = quantity
+        self.basis = basis
         # (shares, basis added, days tacked on, permanent) for each loss this purchase absorbs.
         self.pending: list[tuple[Decimal, Decimal, int, bool]] = []
 
@@ -221,22 +226,21 @@ class _Acquisition:
 class _Position:
     """The open lots of one security in one account, in the order they were opened."""
 
-    __slots__ = ("lots", "names_used", "tax_deferred")
+    __slots__ = ("lots", "tax_deferred")
 
     def __init__(self, tax_deferred: bool) -> None:
         self.lots: list[_Lot] = []
-        self.names_used: set[str] = set()
         self.tax_deferred = tax_deferred
 
 
-class _Upcoming:
-    """The purchases of one identity group not yet replayed, in replay order."""
+class _GroupAcquisitions:
+    """Every acquisition of one identity group, by acquisition date, for finding replacements."""
 
-    __slots__ = ("acquisitions", "next")
+    __slots__ = ("dates", "items")
 
     def __init__(self) -> None:
-        self.acquisitions: list[_Acquisition] = []
-        self.next = 0
+        self.items: list[_Acquisition] = []
+        self.dates: list[date] = []
 
 
 def replay_ledger(
@@ -280,25 +284,44 @@ class _Replayer:
         self.identity = identity
         self.positions: dict[tuple[str, str], _Position] = {}
         self.group_positions: dict[str, list[_Position]] = {}
-        self.upcoming: dict[str, _Upcoming] = {}
         self.acquisitions: dict[int, _Acquisition] = {}
+        self.rejected: dict[int, LedgerError] = {}
+        self.by_group: dict[str, _GroupAcquisitions] = {}
         self.sales: list[Sale] = []
         self.wash_sales: list[WashSale] = []
-        for index, entry in enumerate(entries):
-            if entry.action is not Action.SELL and entry.quantity > ZERO:
-                acquisition = _Acquisition(index, entry.acquired or entry.trade_date, entry.quantity)
-                self.acquisitions[index] = acquisition
-                self._upcoming(entry.symbol).acquisitions.append(acquisition)
+        self._current = -1
+        self._index_acquisitions()
+
+    def _index_acquisitions(self) -> None:
+        """Check every opening entry and index the valid ones by group and acquisition date."""
+        names_used: dict[tuple[str, str], set[str]] = {}
+        for index, entry in enumerate(self.entries):
+            if entry.action is Action.SELL:
+                continue
+            try:
+                _check_amounts(entry)
+                if entry.action is Action.TRANSFER_IN:
+                    if entry.cost_basis is None or entry.acquired is None:
+                        raise LedgerError(entry.row, "a transfer-in needs its cost basis and acquisition date")
+                    basis, acquired = to_cents(entry.cost_basis), entry.acquired
+                else:
+                    basis, acquired = to_cents(entry.quantity * entry.price + entry.fees), entry.trade_date
+                used = names_used.setdefault((entry.account, entry.symbol), set())
+                name = entry.lot or _next_lot_name(used, acquired)
+                if name in used:
+                    raise LedgerError(entry.row, f"lot {name!r} already exists in {entry.account} {entry.symbol}")
+            except LedgerError as error:
+                self.rejected[index] = error
+                continue
+            used.add(name)
+            self.acquisitions[index] = _Acquisition(index, name, acquired, entry.quantity, basis)
+        for index, acquisition in sorted(self.acquisitions.items(), key=lambda item: (item[1].acquired, item[0])):
+            group = self.by_group.setdefault(self._group(self.entries[index].symbol), _GroupAcquisitions())
+            group.items.append(acquisition)
+            group.dates.append(acquisition.acquired)
 
     def _group(self, symbol: str) -> str:
         return self.identity.get(symbol, symbol)
-
-    def _upcoming(self, symbol: str) -> _Upcoming:
-        group = self._group(symbol)
-        upcoming = self.upcoming.get(group)
-        if upcoming is None:
-            upcoming = self.upcoming[group] = _Upcoming()
-        return upcoming
 
     def _position(self, account: str, symbol: str) -> _Position:
         position = self.positions.get((account, symbol))
@@ -311,11 +334,14 @@ class _Replayer:
         for index, entry in enumerate(self.entries):
             position = self._position(entry.account, entry.symbol)
             try:
-                _check_amounts(entry)
                 if entry.action is Action.SELL:
+                    _check_amounts(entry)
+                    self._current = index
                     self._sell(position, entry)
+                elif index in self.rejected:
+                    raise self.rejected[index]
                 else:
-                    self._open(position, index, entry)
+                    self._open(position, self.acquisitions[index], entry)
             except LedgerError as error:
                 if problems is None:
                     raise
@@ -338,21 +364,9 @@ class _Replayer:
 
     # --- opening lots ----------------------------------------------------------------------------
 
-    def _open(self, position: _Position, index: int, entry: LedgerEntry) -> None:
-        if entry.action is Action.TRANSFER_IN:
-            if entry.cost_basis is None or entry.acquired is None:
-                raise LedgerError(entry.row, "a transfer-in needs its cost basis and acquisition date")
-            basis, acquired = to_cents(entry.cost_basis), entry.acquired
-        else:
-            basis, acquired = to_cents(entry.quantity * entry.price + entry.fees), entry.trade_date
-        name = entry.lot or _next_lot_name(position, acquired)
-        if name in position.names_used:
-            raise LedgerError(entry.row, f"lot {name!r} already exists in {entry.account} {entry.symbol}")
-        position.names_used.add(name)
-        upcoming = self._upcoming(entry.symbol)
-        acquisition = upcoming.acquisitions[upcoming.next]
-        upcoming.next += 1
-        quantity = entry.quantity
+    def _open(self, position: _Position, acquisition: _Acquisition, entry: LedgerEntry) -> None:
+        """Open the acquisition's lot, split into the parts that absorbed earlier losses and the rest."""
+        name, acquired, basis, quantity = acquisition.name, acquisition.acquired, acquisition.basis, entry.quantity
         for matched, added, tacked, permanent in acquisition.pending:
             part = prorate(basis, matched, quantity)
             basis -= part
@@ -362,7 +376,7 @@ class _Replayer:
                     entry.account,
                     entry.symbol,
                     name,
-                    index,
+                    acquisition.index,
                     matched,
                     part if permanent else part + added,
                     acquired,
@@ -372,7 +386,9 @@ class _Replayer:
                 )
             )
         if quantity > ZERO:
-            position.lots.append(_Lot(entry.account, entry.symbol, name, index, quantity, basis, acquired, acquired))
+            position.lots.append(
+                _Lot(entry.account, entry.symbol, name, acquisition.index, quantity, basis, acquired, acquired)
+            )
 
     # --- selling ---------------------------------------------------------------------------------
 
@@ -380,43 +396,39 @@ class _Replayer:
         chosen = self._relief_order(position, entry)
         proceeds_left = to_cents(entry.quantity * entry.price - entry.fees)
         to_sell = entry.quantity
-        portions: list[tuple[_Lot, Decimal, Decimal, Decimal]] = []
+        # Each sold part is detached from its lot before any matching, so that a later match that
+        # changes what remains of the lot (it may replace an earlier portion's loss) leaves it alone.
+        sold_parts: list[tuple[_Lot, Decimal]] = []
         for lot in chosen:
             if to_sell == ZERO:
                 break
             taken = min(lot.quantity, to_sell)
-            basis = prorate(lot.basis, taken, lot.quantity)
             proceeds = prorate(proceeds_left, taken, to_sell)
             proceeds_left -= proceeds
             to_sell -= taken
-            portions.append((lot, taken, basis, proceeds))
-            lot.selling = True
-        for lot, taken, basis, _ in portions:
-            self._reduce(position, lot, taken, basis)
+            sold_parts.append((self._detach(position, lot, taken), proceeds))
         # Losses within one sale are matched in order of the sold shares' acquisition.
-        for lot, taken, basis, proceeds in sorted(portions, key=lambda p: p[0].acquired):
-            loss = basis - proceeds
+        for sold, proceeds in sorted(sold_parts, key=lambda part: part[0].acquired):
+            loss = sold.basis - proceeds
             adjustment = ZERO
             if loss > ZERO and not position.tax_deferred:
-                adjustment = self._wash(entry, lot, taken, loss)
+                adjustment = self._wash(entry, sold, loss)
             self.sales.append(
                 Sale(
                     row=entry.row,
-                    account=lot.account,
-                    symbol=lot.symbol,
-                    lot=lot.name,
-                    quantity=taken,
-                    acquired=lot.acquired,
-                    holding_start=lot.holding_start,
+                    account=sold.account,
+                    symbol=sold.symbol,
+                    lot=sold.name,
+                    quantity=sold.quantity,
+                    acquired=sold.acquired,
+                    holding_start=sold.holding_start,
                     sold=entry.trade_date,
                     proceeds=proceeds,
-                    cost_basis=basis,
+                    cost_basis=sold.basis,
                     adjustment=adjustment,
                     tax_deferred=position.tax_deferred,
                 )
             )
-        for lot, *_ in portions:
-            lot.selling = False
 
     def _relief_order(self, position: _Position, entry: LedgerEntry) -> list[_Lot]:
         held = sum((lot.quantity for lot in position.lots), ZERO)
@@ -441,20 +453,35 @@ class _Replayer:
         return sorted(position.lots, key=lambda lot: lot.acquired)
 
     @staticmethod
-    def _reduce(position: _Position, lot: _Lot, quantity: Decimal, basis: Decimal) -> None:
+    def _detach(position: _Position, lot: _Lot, quantity: Decimal) -> _Lot:
+        """Take ``quantity`` shares out of ``lot`` (all of it: remove it) and return them as a lot."""
         if quantity == lot.quantity:
             position.lots.remove(lot)
-            return
-        adjustment_sold = prorate(lot.adjustment, quantity, lot.quantity)
+            return lot
+        basis = prorate(lot.basis, quantity, lot.quantity)
+        adjustment = prorate(lot.adjustment, quantity, lot.quantity)
         lot.quantity -= quantity
         lot.basis -= basis
-        lot.adjustment -= adjustment_sold
+        lot.adjustment -= adjustment
+        return _Lot(
+            lot.account,
+            lot.symbol,
+            lot.name,
+            lot.purchase,
+            quantity,
+            basis,
+            lot.acquired,
+            lot.holding_start,
+            adjustment,
+            lot.replacement,
+        )
 
     # --- wash sales ------------------------------------------------------------------------------
 
-    def _wash(self, entry: LedgerEntry, sold: _Lot, quantity: Decimal, loss: Decimal) -> Decimal:
-        """Match ``quantity`` sold shares at ``loss`` with replacements; return the loss disallowed."""
+    def _wash(self, entry: LedgerEntry, sold: _Lot, loss: Decimal) -> Decimal:
+        """Match the ``sold`` shares, sold at ``loss``, with replacements; return the loss disallowed."""
         sale_date = entry.trade_date
+        quantity = sold.quantity
         matches: list[tuple[_Lot | _Acquisition, Decimal]] = []
         need = quantity
         for candidate in self._candidates(sold, sale_date):
@@ -497,28 +524,31 @@ class _Replayer:
             )
         return disallowed
 
-    def _candidates(self, sold: _Lot, sale_date: date) -> Iterator[_Lot | _Acquisition]:
-        """Yield the shares that can replace ``sold``: held ones bought in the 30 days before the
-        sale, then purchases not yet replayed up to 30 days after it, in order of acquisition."""
+    def _candidates(self, sold: _Lot, sale_date: date) -> list[_Lot | _Acquisition]:
+        """Return the shares that can replace ``sold``, in order of acquisition: those held now and
+        bought from 30 days before the sale, and those bought (not yet replayed) up to 30 days after.
+
+        Sold shares are gone from the held lots already; shares of the sold lot's own purchase never
+        count; a share that absorbed a loss before never absorbs another.
+        """
         group = self._group(sold.symbol)
-        earliest = sale_date - WINDOW
-        held = [
-            lot
+        earliest, latest = sale_date - WINDOW, sale_date + WINDOW
+        found: list[tuple[date, int, _Lot | _Acquisition]] = [
+            (lot.acquired, lot.purchase, lot)
             for position in self.group_positions.get(group, ())
             for lot in position.lots
-            if lot.acquired >= earliest and not lot.replacement and not lot.selling and lot.purchase != sold.purchase
+            if earliest <= lot.acquired <= latest and not lot.replacement and lot.purchase != sold.purchase
         ]
-        held.sort(key=lambda lot: (lot.acquired, lot.purchase))
-        yield from held
-        upcoming = self.upcoming.get(group)
-        if upcoming is None:
-            return
-        latest = sale_date + WINDOW
-        for acquisition in upcoming.acquisitions[upcoming.next :]:
-            if acquisition.acquired > latest:
-                break
-            if acquisition.available > ZERO and acquisition.acquired >= earliest:
-                yield acquisition
+        acquisitions = self.by_group.get(group)
+        if acquisitions is not None:
+            for position_in_group in range(bisect_left(acquisitions.dates, earliest), len(acquisitions.dates)):
+                acquisition = acquisitions.items[position_in_group]
+                if acquisition.acquired > latest:
+                    break
+                if acquisition.index > self._current and acquisition.available > ZERO:
+                    found.append((acquisition.acquired, acquisition.index, acquisition))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [candidate for _, _, candidate in found]
 
     def _absorb(self, lot: _Lot, take: Decimal, added: Decimal, tacked: int, permanent: bool) -> None:
         """Make ``take`` shares of a held lot a replacement, splitting the lot when only part of it is."""
@@ -553,10 +583,10 @@ def _check_amounts(entry: LedgerEntry) -> None:
         raise LedgerError(entry.row, "price and fees must not be negative")
 
 
-def _next_lot_name(position: _Position, acquired: date) -> str:
+def _next_lot_name(used: set[str], acquired: date) -> str:
     stem = acquired.isoformat()
     name, n = stem, 1
-    while name in position.names_used:
+    while name in used:
         n += 1
         name = f"{stem}-{n}"
     return name

@@ -943,9 +943,12 @@ def test_a_replay_conserves_cents_of_basis(drawn: tuple[list[LedgerEntry], dict[
     bought = sum(
         (to_cents(item.quantity * item.price + item.fees) for item in entries if item.action is not Action.SELL), D(0)
     )
+    # A wash sale moves a disallowed loss into its replacement's basis: those cents are added, never lost.
+    carried = sum((wash.disallowed for wash in replay.wash_sales if not wash.permanent), D(0))
     relieved = sum((sale.cost_basis for sale in replay.sales), D(0))
     still_open = sum((lot.cost_basis for lot in replay.open_lots), D(0))
-    assert relieved + still_open == bought
+    assert relieved + still_open == bought + carried
+    assert sum((sale.adjustment for sale in replay.sales), D(0)) == carried
     assert all(value == to_cents(value) for value in [*(s.cost_basis for s in replay.sales), still_open])
 
 
@@ -973,7 +976,9 @@ def test_fifo_matches_a_naive_queue(drawn: tuple[list[LedgerEntry], dict[str, Re
 
     replay = replay_ledger(entries)
 
-    positions: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    # A wash sale splits a replacement purchase into parts that keep its lot name: add them back up.
+    positions: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
     for lot in replay.open_lots:
-        positions[lot.account, lot.symbol].append(lot.quantity)
-    assert dict(positions) == naive_fifo(entries)
+        by_name = positions[lot.account, lot.symbol]
+        by_name[lot.lot] = by_name.get(lot.lot, D(0)) + lot.quantity
+    assert {key: list(by_name.values()) for key, by_name in positions.items()} == naive_fifo(entries)
