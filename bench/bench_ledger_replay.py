@@ -12,8 +12,14 @@ How it measures:
   the totals do not depend on the worker count, and no entry crosses a process boundary.
 - Every worker generates all its ledgers first, then waits on a ``multiprocessing.Barrier`` shared
   with the parent. The replay phase is the wall-clock time from the barrier's release (in the
-  parent) to the arrival of the last worker's result: that is the "transactions per second"
-  printed. Each worker also reports its own replay seconds (its single-core rate).
+  parent) to the arrival of the last worker's result: total transactions over that time is the
+  "transactions per second" printed. Each worker also reports its own replay seconds (its
+  single-core rate), the part of them spent inside ``replay_ledger``, and its CPU seconds: CPU
+  seconds well below the wall seconds mean another process took the cores, and the run is flagged.
+- The replay is repeated ``--rounds`` times (default 3) on the same ledgers and the median rate is
+  the headline: the 2 vCPUs of this host run at a speed that drifts by tens of percent from one
+  minute to the next. Each worker times a fixed pure-Python loop before every round (the
+  "reference loop") to show that drift. Every round must produce the same totals.
 - After generation each worker freezes its heap (``gc.freeze()``; disable with ``--no-gc-freeze``)
   so the cyclic garbage collector does not keep scanning the million pre-generated entries that a
   production worker, which replays one household at a time, would never hold.
@@ -21,9 +27,11 @@ How it measures:
   and ``RUSAGE_CHILDREN`` (the largest child) in the parent. Note that a worker's peak includes its
   pre-generated ledgers, which the replay itself does not need.
 
-Ledgers are valid by construction: the generator keeps its own lots per account and symbol (and
-relieves them FIFO like the engine does), so a sell never exceeds what is held, and a sell naming a
-lot names one that is open. ``replay_ledger`` is called without a ``problems`` list, so any
+Ledgers are valid by construction: the generator keeps its own lots per account and symbol and
+names unnamed lots as the engine does; in FIFO accounts it relieves them as the engine does, so a
+sell naming a lot names one that is open; HIFO accounts (whose order depends on wash-sale
+adjustments) never name a lot, so there only the total held matters. A sell never exceeds what is
+held. ``replay_ledger`` is called without a ``problems`` list, so any
 inconsistency raises instead of silently skipping entries.
 
 Usage::
@@ -31,6 +39,9 @@ Usage::
     .venv/bin/python bench/bench_ledger_replay.py                     # 10,000 x 200 on os.cpu_count() workers
     .venv/bin/python bench/bench_ledger_replay.py --households 1000   # quick iteration
     .venv/bin/python bench/bench_ledger_replay.py --profile           # 300 households under cProfile
+
+``--profile`` replays in this process, once without and once under ``cProfile`` (generation
+excluded), and prints the top functions by own time.
 """
 
 from __future__ import annotations
@@ -38,13 +49,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import dataclasses
 import gc
+import hashlib
 import heapq
-import io
 import math
 import multiprocessing
 import os
-import pstats
 import random
 import resource
 import statistics
@@ -62,6 +73,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import harvesting.engine.lots
 from harvesting.engine.lots import Action, LedgerEntry, ReliefMethod, Replay, replay_ledger
 
 # Rough prices at the start of 2020, so that share counts and dollar amounts look real.
@@ -92,8 +104,7 @@ SYMBOLS: tuple[str, ...] = tuple(START_PRICES)
 FIRST_DAY = date(2020, 1, 2)
 LEDGER_TRADING_DAYS = 756  # ~3 years of trading days
 MARKET_TRADING_DAYS = LEDGER_TRADING_DAYS + 80  # room for late starts and re-buys past the end
-WASH_WINDOW_TRADING_DAYS = 20  # 20 trading days always fall within 30 calendar days
-CENT = Decimal("0.01")
+WASH_WINDOW_TRADING_DAYS = 20  # 20 weekdays are at most 28 calendar days; 23 are at least 31
 ZERO = Decimal(0)
 SMALL_FEES = (Decimal("4.95"), Decimal("0.65"), Decimal("1.00"), Decimal("6.95"))
 
@@ -356,7 +367,7 @@ class _HouseholdGenerator:
         if rng.random() < 0.75:
             later = rng.randint(1, WASH_WINDOW_TRADING_DAYS)
         else:
-            later = rng.randint(WASH_WINDOW_TRADING_DAYS + 2, WASH_WINDOW_TRADING_DAYS + 8)  # waited it out
+            later = rng.randint(WASH_WINDOW_TRADING_DAYS + 3, WASH_WINDOW_TRADING_DAYS + 8)  # waited 31+ days
         draw = rng.random()
         if draw < 0.3 and self.deferred:
             account = rng.choice(self.deferred)
@@ -459,6 +470,7 @@ class WorkerResult:
     replay_seconds: float = 0.0
     inside_seconds: float = 0.0
     cpu_seconds: float = 0.0
+    reference_seconds: float = 0.0
     replay_started: float = 0.0
     replay_finished: float = 0.0
     maxrss_generated_kib: int = 0
@@ -468,6 +480,15 @@ class WorkerResult:
     @property
     def rate(self) -> float:
         return self.totals.transactions / self.replay_seconds
+
+
+def reference_seconds() -> float:
+    """Time a fixed pure-Python loop: the host's speed drifts (shared vCPUs), and this shows by how much."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return time.perf_counter() - started
 
 
 def _maxrss_kib() -> int:
@@ -500,6 +521,8 @@ def _worker(
         maxrss_generated = _maxrss_kib()
         for round_ in range(rounds):
             barrier.wait()
+            reference = reference_seconds()
+            barrier.wait()
             totals = replace(actions)
             replay_started, cpu_started = time.perf_counter(), time.process_time()
             inside_seconds = replay_and_count(ledgers, totals)
@@ -513,6 +536,7 @@ def _worker(
                     replay_finished - replay_started,
                     inside_seconds,
                     cpu_finished - cpu_started,
+                    reference,
                     replay_started,
                     replay_finished,
                     maxrss_generated,
@@ -526,6 +550,7 @@ def _worker(
 
 def run_parallel(households: int, transactions: int, workers: int, seed: int, rounds: int, freeze: bool) -> int:
     """Run the workers; print the figures of every round, the median rate, and the peak memory."""
+    engine = engine_fingerprint()  # read now, close to when this process imported it
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(workers + 1)
     queue = context.Queue()
@@ -547,6 +572,7 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, ro
     by_round: list[list[WorkerResult]] = []
     for round_ in range(rounds):
         with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()  # then the workers time the reference loop, all at once
             barrier.wait()  # broken when a worker failed; its error arrives on the queue
         released = time.perf_counter()
         if round_ == 0:
@@ -579,6 +605,7 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, ro
     rates = [totals.transactions / wall for wall in walls]
     median = statistics.median(rates)
 
+    print(f"engine:                         {engine}")
     print(f"households:                     {totals.households:,}")
     print(f"transactions:                   {totals.transactions:,}")
     print(
@@ -601,13 +628,19 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, ro
             print(
                 f"    worker {r.worker}: {r.totals.transactions:,} tx in {r.replay_seconds:.2f} s"
                 f" = {r.rate:,.0f} tx/s single-core ({r.inside_seconds:.2f} s inside replay_ledger,"
-                f" {r.cpu_seconds:.2f} s CPU)"
+                f" {r.cpu_seconds:.2f} s CPU; reference loop {r.reference_seconds:.3f} s)"
             )
     print(
         f"TRANSACTIONS PER SECOND:        {median:,.0f} median of {rounds} (best {max(rates):,.0f}, worst"
         f" {min(rates):,.0f}); all workers, wall clock from barrier release to the last worker's result"
     )
     singles = [r.rate for results in by_round for r in results]
+    cpu_share = sum(r.cpu_seconds for rs in by_round for r in rs) / sum(r.replay_seconds for rs in by_round for r in rs)
+    if cpu_share < 0.9:
+        print(
+            f"WARNING: the workers ran only {100 * cpu_share:.0f}% of their replay wall time: other processes"
+            " competed for the cores, so the rate is too low; rerun on a quiet machine"
+        )
     print(f"single-core tx/s per worker:    median {statistics.median(singles):,.0f}")
     print(
         f"sales (sold lot parts):         {totals.sales:,} "
@@ -634,6 +667,13 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, ro
     return 0
 
 
+def engine_fingerprint() -> str:
+    """Which version of the engine was measured (there is no commit to name while it is being edited)."""
+    path = Path(harvesting.engine.lots.__file__)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{path.relative_to(Path(__file__).resolve().parents[1])} sha256 {digest}"
+
+
 def _share(count: int, totals: Totals, whole: int | None = None) -> str:
     whole = totals.transactions if whole is None else whole
     return f"{100 * count / whole:.1f}%" if whole else "-"
@@ -648,6 +688,7 @@ def _mib(kib: int) -> str:
 
 def run_profile(households: int, transactions: int, seed: int, top: int) -> int:
     """Replay ``households`` in this process under cProfile (generation excluded) and print the hot spots."""
+    engine = engine_fingerprint()
     market = Market(seed)
     ledgers = [generate_household(seed, h, transactions, market) for h in range(households)]
     totals = Totals()
@@ -664,14 +705,48 @@ def run_profile(households: int, transactions: int, seed: int, top: int) -> int:
         replay_ledger(household.entries, household.relief_methods, tax_deferred=household.tax_deferred)
     profiler.disable()
     profiled = time.perf_counter() - started
+    print(f"engine: {engine}")
     print(f"households: {totals.households:,}; transactions: {totals.transactions:,}")
     print(f"sales: {totals.sales:,}; wash-sale matches: {totals.wash_sales:,}; open lots: {totals.open_lots:,}")
     print(f"replay without profiler: {plain:.2f} s = {totals.transactions / plain:,.0f} tx/s single-core")
     print(f"replay under cProfile:   {profiled:.2f} s (the profiler's overhead inflates small, frequent calls)")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(pstats.SortKey.TIME).print_stats(top)
-    print(out.getvalue())
+    print()
+    print(profile_table(profiler, top))
     return 0
+
+
+def profile_table(profiler: cProfile.Profile, top: int) -> str:
+    """The ``top`` functions by own time, like ``pstats`` sorted by tottime, with one difference.
+
+    ``pstats`` names functions by file, line and name, so the ``__init__`` that ``@dataclass``
+    generates for each record (all "<string>:2(__init__)") collapse into one row that keeps the
+    figures of only one of them; building frozen ``Sale``, ``OpenLot`` and ``WashSale`` records is
+    a real cost, so here each is named after its class.
+    """
+    root = Path(__file__).resolve().parents[1]
+    generated = {
+        cls.__init__.__code__: f"{cls.__name__}.__init__ (@dataclass)"
+        for cls in vars(harvesting.engine.lots).values()
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+    }
+    rows: list[tuple[float, float, int, str]] = []
+    for entry in profiler.getstats():
+        code = entry.code
+        if isinstance(code, str):
+            name = code
+        elif code in generated:
+            name = generated[code]
+        else:
+            path = Path(code.co_filename)
+            where = path.relative_to(root) if path.is_relative_to(root) else path.name
+            name = f"{where}:{code.co_firstlineno}({code.co_qualname})"
+        rows.append((entry.inlinetime, entry.totaltime, entry.callcount, name))
+    total = sum(row[0] for row in rows)
+    lines = [f"top {top} of {len(rows)} functions by own time (tottime); all own time {total:.3f} s", ""]
+    lines.append(f"{'tottime':>8} {'share':>6} {'cumtime':>8} {'calls':>9}  function")
+    for own, cumulative, calls, name in sorted(rows, reverse=True)[:top]:
+        lines.append(f"{own:8.3f} {100 * own / total:5.1f}% {cumulative:8.3f} {calls:9,}  {name}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

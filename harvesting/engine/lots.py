@@ -226,11 +226,13 @@ class _Acquisition:
 class _Position:
     """The open lots of one security in one account, in the order they were opened."""
 
-    __slots__ = ("lots", "tax_deferred")
+    __slots__ = ("held", "lots", "ordered", "tax_deferred")
 
     def __init__(self, tax_deferred: bool) -> None:
         self.lots: list[_Lot] = []
         self.tax_deferred = tax_deferred
+        self.held = ZERO  # the sum of the lots' quantities
+        self.ordered = True  # whether ``lots`` is in acquisition order (a transfer-in may break it)
 
 
 class _GroupAcquisitions:
@@ -295,28 +297,49 @@ class _Replayer:
     def _index_acquisitions(self) -> None:
         """Check every opening entry and index the valid ones by group and acquisition date."""
         names_used: dict[tuple[str, str], set[str]] = {}
+        stems: dict[date, str] = {}
         for index, entry in enumerate(self.entries):
             if entry.action is Action.SELL:
                 continue
             try:
-                _check_amounts(entry)
+                if not (entry.quantity > ZERO and entry.price >= ZERO and entry.fees >= ZERO):
+                    _check_amounts(entry)
                 if entry.action is Action.TRANSFER_IN:
                     if entry.cost_basis is None or entry.acquired is None:
                         raise LedgerError(entry.row, "a transfer-in needs its cost basis and acquisition date")
                     basis, acquired = to_cents(entry.cost_basis), entry.acquired
                 else:
                     basis, acquired = to_cents(entry.quantity * entry.price + entry.fees), entry.trade_date
-                used = names_used.setdefault((entry.account, entry.symbol), set())
-                name = entry.lot or _next_lot_name(used, acquired)
-                if name in used:
+                position_key = (entry.account, entry.symbol)
+                used = names_used.get(position_key)
+                if used is None:
+                    used = names_used[position_key] = set()
+                name = entry.lot
+                if not name:
+                    stem = stems.get(acquired)
+                    if stem is None:
+                        stem = stems[acquired] = acquired.isoformat()
+                    name = stem if stem not in used else _next_lot_name(used, acquired)
+                elif name in used:
                     raise LedgerError(entry.row, f"lot {name!r} already exists in {entry.account} {entry.symbol}")
             except LedgerError as error:
                 self.rejected[index] = error
                 continue
             used.add(name)
             self.acquisitions[index] = _Acquisition(index, name, acquired, entry.quantity, basis)
-        for index, acquisition in sorted(self.acquisitions.items(), key=lambda item: (item[1].acquired, item[0])):
-            group = self.by_group.setdefault(self._group(self.entries[index].symbol), _GroupAcquisitions())
+        # Acquisitions are in entry order, which is date order unless a transfer-in dates back.
+        items = list(self.acquisitions.items())
+        if any(items[i][1].acquired > items[i + 1][1].acquired for i in range(len(items) - 1)):
+            items.sort(key=lambda item: (item[1].acquired, item[0]))
+        by_group = self.by_group
+        identity = self.identity
+        entries = self.entries
+        for index, acquisition in items:
+            symbol = entries[index].symbol
+            group_key = identity.get(symbol, symbol)
+            group = by_group.get(group_key)
+            if group is None:
+                group = by_group[group_key] = _GroupAcquisitions()
             group.items.append(acquisition)
             group.dates.append(acquisition.acquired)
 
@@ -331,11 +354,13 @@ class _Replayer:
         return position
 
     def run(self, problems: list[LedgerError] | None) -> Replay:
+        positions = self.positions
         for index, entry in enumerate(self.entries):
-            position = self._position(entry.account, entry.symbol)
+            position = positions.get((entry.account, entry.symbol)) or self._position(entry.account, entry.symbol)
             try:
                 if entry.action is Action.SELL:
-                    _check_amounts(entry)
+                    if not (entry.quantity > ZERO and entry.price >= ZERO and entry.fees >= ZERO):
+                        _check_amounts(entry)
                     self._current = index
                     self._sell(position, entry)
                 elif index in self.rejected:
@@ -347,18 +372,20 @@ class _Replayer:
                     raise
                 problems.append(error)
         open_lots = tuple(
-            OpenLot(
-                account=lot.account,
-                symbol=lot.symbol,
-                lot=lot.name,
-                quantity=lot.quantity,
-                cost_basis=lot.basis,
-                acquired=lot.acquired,
-                holding_start=lot.holding_start,
-                adjustment=lot.adjustment,
-            )
-            for position in self.positions.values()
-            for lot in position.lots
+            [
+                OpenLot(
+                    lot.account,
+                    lot.symbol,
+                    lot.name,
+                    lot.quantity,
+                    lot.basis,
+                    lot.acquired,
+                    lot.holding_start,
+                    lot.adjustment,
+                )
+                for position in self.positions.values()
+                for lot in position.lots
+            ]
         )
         return Replay(open_lots=open_lots, sales=tuple(self.sales), wash_sales=tuple(self.wash_sales))
 
@@ -367,6 +394,9 @@ class _Replayer:
     def _open(self, position: _Position, acquisition: _Acquisition, entry: LedgerEntry) -> None:
         """Open the acquisition's lot, split into the parts that absorbed earlier losses and the rest."""
         name, acquired, basis, quantity = acquisition.name, acquisition.acquired, acquisition.basis, entry.quantity
+        if position.lots and position.lots[-1].acquired > acquired:
+            position.ordered = False
+        position.held += quantity
         for matched, added, tacked, permanent in acquisition.pending:
             part = prorate(basis, matched, quantity)
             basis -= part
@@ -408,30 +438,34 @@ class _Replayer:
             to_sell -= taken
             sold_parts.append((self._detach(position, lot, taken), proceeds))
         # Losses within one sale are matched in order of the sold shares' acquisition.
-        for sold, proceeds in sorted(sold_parts, key=lambda part: part[0].acquired):
+        if len(sold_parts) > 1 and not (
+            position.ordered and not entry.lot and self.methods.get(entry.account) is not ReliefMethod.HIFO
+        ):
+            sold_parts.sort(key=lambda part: part[0].acquired)
+        for sold, proceeds in sold_parts:
             loss = sold.basis - proceeds
             adjustment = ZERO
             if loss > ZERO and not position.tax_deferred:
                 adjustment = self._wash(entry, sold, loss)
             self.sales.append(
                 Sale(
-                    row=entry.row,
-                    account=sold.account,
-                    symbol=sold.symbol,
-                    lot=sold.name,
-                    quantity=sold.quantity,
-                    acquired=sold.acquired,
-                    holding_start=sold.holding_start,
-                    sold=entry.trade_date,
-                    proceeds=proceeds,
-                    cost_basis=sold.basis,
-                    adjustment=adjustment,
-                    tax_deferred=position.tax_deferred,
+                    entry.row,
+                    sold.account,
+                    sold.symbol,
+                    sold.name,
+                    sold.quantity,
+                    sold.acquired,
+                    sold.holding_start,
+                    entry.trade_date,
+                    proceeds,
+                    sold.basis,
+                    adjustment,
+                    position.tax_deferred,
                 )
             )
 
     def _relief_order(self, position: _Position, entry: LedgerEntry) -> list[_Lot]:
-        held = sum((lot.quantity for lot in position.lots), ZERO)
+        held = position.held
         if entry.quantity > held:
             raise LedgerError(
                 entry.row,
@@ -441,20 +475,24 @@ class _Replayer:
             named = [lot for lot in position.lots if lot.name == entry.lot]
             if not named:
                 raise LedgerError(entry.row, f"no open lot {entry.lot!r} of {entry.symbol} in {entry.account}")
-            in_lot = shares(sum((lot.quantity for lot in named), ZERO))
-            if entry.quantity > Decimal(in_lot):
+            in_lot = sum((lot.quantity for lot in named), ZERO) if len(named) > 1 else named[0].quantity
+            if entry.quantity > in_lot:
+                holds = shares(in_lot)
                 raise LedgerError(
                     entry.row,
-                    f"sells {shares(entry.quantity)} {entry.symbol} from lot {entry.lot!r}, which holds {in_lot}",
+                    f"sells {shares(entry.quantity)} {entry.symbol} from lot {entry.lot!r}, which holds {holds}",
                 )
             return named
         if self.methods.get(entry.account, ReliefMethod.FIFO) is ReliefMethod.HIFO:
             return sorted(position.lots, key=lambda lot: (-lot.basis / lot.quantity, lot.acquired))
+        if position.ordered:
+            return position.lots[:]
         return sorted(position.lots, key=lambda lot: lot.acquired)
 
     @staticmethod
     def _detach(position: _Position, lot: _Lot, quantity: Decimal) -> _Lot:
         """Take ``quantity`` shares out of ``lot`` (all of it: remove it) and return them as a lot."""
+        position.held -= quantity
         if quantity == lot.quantity:
             position.lots.remove(lot)
             return lot
@@ -511,17 +549,7 @@ class _Replayer:
                 permanent = self._position(candidate.account, candidate.symbol).tax_deferred
                 self._absorb(candidate, take, part, tacked, permanent)
                 account, row = candidate.account, self.entries[candidate.purchase].row
-            self.wash_sales.append(
-                WashSale(
-                    sale_row=entry.row,
-                    replacement_row=row,
-                    replacement_account=account,
-                    symbol=sold.symbol,
-                    shares=take,
-                    disallowed=part,
-                    permanent=permanent,
-                )
-            )
+            self.wash_sales.append(WashSale(entry.row, row, account, sold.symbol, take, part, permanent))
         return disallowed
 
     def _candidates(self, sold: _Lot, sale_date: date) -> list[_Lot | _Acquisition]:
@@ -533,12 +561,19 @@ class _Replayer:
         """
         group = self._group(sold.symbol)
         earliest, latest = sale_date - WINDOW, sale_date + WINDOW
-        found: list[tuple[date, int, _Lot | _Acquisition]] = [
-            (lot.acquired, lot.purchase, lot)
-            for position in self.group_positions.get(group, ())
-            for lot in position.lots
-            if earliest <= lot.acquired <= latest and not lot.replacement and lot.purchase != sold.purchase
-        ]
+        found: list[tuple[date, int, _Lot | _Acquisition]] = []
+        purchase = sold.purchase
+        for position in self.group_positions.get(group, ()):
+            lots = position.lots
+            start = 0
+            if position.ordered:  # only the lots of the last 30 days: walk back from the newest
+                start = len(lots)
+                while start and lots[start - 1].acquired >= earliest:
+                    start -= 1
+            for i in range(start, len(lots)):
+                lot = lots[i]
+                if earliest <= lot.acquired <= latest and not lot.replacement and lot.purchase != purchase:
+                    found.append((lot.acquired, lot.purchase, lot))
         acquisitions = self.by_group.get(group)
         if acquisitions is not None:
             for position_in_group in range(bisect_left(acquisitions.dates, earliest), len(acquisitions.dates)):
