@@ -63,11 +63,8 @@ def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
     return queryset.filter(**{lookup: request.user.firm_id})
 
 
-class FirmScopedAdmin(admin.ModelAdmin):
-    """Limit rows and related choices to the firm admin's firm."""
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return _scope(super().get_queryset(request), request)
+class FirmAdminAccess:
+    """Firm admins (not Django's model permissions) decide access; related choices stay in the firm."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_firm_admin(request)
@@ -75,7 +72,7 @@ class FirmScopedAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_firm_admin(request)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_firm_admin(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -97,10 +94,17 @@ class FirmScopedAdmin(admin.ModelAdmin):
         return field
 
 
+class FirmScopedAdmin(FirmAdminAccess, admin.ModelAdmin):
+    """Limit rows and related choices to the firm admin's firm."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return _scope(super().get_queryset(request), request)
+
+
 class ReadOnlyAdmin(FirmScopedAdmin):
     """Rows that only services write (the ledger, lots, import batches)."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -116,7 +120,7 @@ class SuperuserWritesAdmin(FirmScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return admin.ModelAdmin.get_queryset(self, request)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -200,28 +204,10 @@ class UserAdmin(FirmScopedAdmin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
 
 
-class FirmScopedInline(admin.TabularInline):
-    """Inlines answer the same permission questions as their parent (firm admins, not model perms)."""
+class FirmScopedInline(FirmAdminAccess, admin.TabularInline):
+    """Inlines answer the same access questions as their parent."""
 
     extra = 0
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_firm_admin(request)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_firm_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_firm_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_firm_admin(request)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and db_field.related_model in FIRM_LOOKUPS:
-            field.queryset = _scope(field.queryset, request)
-        return field
 
 
 class ClientInline(FirmScopedInline):
