@@ -54,10 +54,10 @@ def _is_firm_admin(request: HttpRequest) -> bool:
     return bool(user.is_active and (user.is_superuser or getattr(user, "is_firm_admin", False)))
 
 
-def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+def _scope(queryset: QuerySet[Any], request: HttpRequest, lookup: str | None = None) -> QuerySet[Any]:
     if request.user.is_superuser:
         return queryset
-    lookup = FIRM_LOOKUPS.get(queryset.model)
+    lookup = lookup or FIRM_LOOKUPS.get(queryset.model)
     if lookup is None or not _is_firm_admin(request):
         return queryset.none()
     return queryset.filter(**{lookup: request.user.firm_id})
@@ -95,10 +95,15 @@ class FirmAdminAccess:
 
 
 class FirmScopedAdmin(FirmAdminAccess, admin.ModelAdmin):
-    """Limit rows and related choices to the firm admin's firm."""
+    """Limit rows and related choices to the firm admin's firm.
+
+    ``firm_lookup`` reaches the firm from a model of another app (this app's models are in FIRM_LOOKUPS).
+    """
+
+    firm_lookup: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return _scope(super().get_queryset(request), request)
+        return _scope(super().get_queryset(request), request, self.firm_lookup)
 
 
 class ReadOnlyAdmin(FirmScopedAdmin):

@@ -1,0 +1,77 @@
+"""Tax profiles: what the engine needs to know about a household's tax year.
+
+The figures are the household's whole return, not a bracket: the same loss is worth 40.8% to one
+client and nothing to another, and only the whole profile tells which.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from portfolios.models import MONEY, Household
+from taxprofiles.rules.federal import KNOWN_YEARS, FilingStatus
+from taxprofiles.rules.state import TOP_RATES
+
+STATE_CHOICES = [("", "None (federal only)")] + [(code, code) for code in sorted(TOP_RATES)]
+
+
+class ProfileSource(models.TextChoices):
+    ADVISOR = "advisor", "Entered by the advisor"
+    BRIEF = "brief", "Simple record (bracket, income, gains, losses)"
+    FORM_1040 = "form_1040", "Read from an uploaded Form 1040"
+
+
+class TaxProfile(models.Model):
+    """One household's tax year. Gains realized on the platform come from the ledger, not from here."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="tax_profiles")
+    tax_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(min(KNOWN_YEARS)), MaxValueValidator(max(KNOWN_YEARS))]
+    )
+    filing_status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in FilingStatus])
+    state = models.CharField("state of residence", max_length=2, choices=STATE_CHOICES, blank=True)
+    wages = models.DecimalField(**MONEY, default=Decimal("0"))
+    other_ordinary_income = models.DecimalField(**MONEY, default=Decimal("0"))
+    itemized_deductions = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Leave empty to take the standard deduction."
+    )
+    st_gains_realized = models.DecimalField(
+        "short-term gains realized elsewhere", **MONEY, default=Decimal("0"), help_text="Net; negative for a loss."
+    )
+    lt_gains_realized = models.DecimalField(
+        "long-term gains realized elsewhere", **MONEY, default=Decimal("0"), help_text="Net; negative for a loss."
+    )
+    st_carryforward = models.DecimalField("short-term loss carryforward", **MONEY, default=Decimal("0"))
+    lt_carryforward = models.DecimalField("long-term loss carryforward", **MONEY, default=Decimal("0"))
+    expected_st_gains = models.DecimalField("further short-term gains expected", **MONEY, default=Decimal("0"))
+    expected_lt_gains = models.DecimalField("further long-term gains expected", **MONEY, default=Decimal("0"))
+    stated_bracket = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The bracket a simple record stated (e.g. 0.32); kept for reference, never used for values.",
+    )
+    source = models.CharField(max_length=12, choices=ProfileSource.choices, default=ProfileSource.ADVISOR)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["household", "-tax_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "tax_year"], name="one_tax_profile_per_household_year"),
+            models.CheckConstraint(
+                condition=Q(st_carryforward__gte=0) & Q(lt_carryforward__gte=0),
+                name="carryforwards_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(wages__gte=0) & (Q(itemized_deductions__gte=0) | Q(itemized_deductions__isnull=True)),
+                name="wages_and_itemized_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.tax_year} ({self.filing_status})"
