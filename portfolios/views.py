@@ -9,6 +9,7 @@ from django.shortcuts import render
 from portfolios.holdings import household_positions, household_totals
 from portfolios.selectors import household_accounts_with_lots, household_get_for_user, household_list_for_user
 from taxharvest.http import AuthenticatedHttpRequest
+from taxprofiles.selectors import tax_summary
 
 
 @login_required
@@ -26,6 +27,7 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
     household = household_get_for_user(request.user, household_id)
     accounts = household_positions(list(household_accounts_with_lots(household)))
+    profile = household.tax_profiles.order_by("-tax_year").first()
     return render(
         request,
         "portfolios/household_detail.html",
@@ -34,5 +36,6 @@ def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> Ht
             "clients": household.clients.all(),
             "accounts": accounts,
             "totals": household_totals(accounts),
+            "tax": profile and tax_summary(profile),
         },
     )

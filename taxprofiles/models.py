@@ -16,6 +16,12 @@ from portfolios.models import MONEY, Household
 from taxprofiles.rules.federal import KNOWN_YEARS, FilingStatus
 from taxprofiles.rules.state import TOP_RATES
 
+FILING_STATUS_CHOICES = [
+    (FilingStatus.SINGLE.value, "Single"),
+    (FilingStatus.MARRIED_JOINT.value, "Married filing jointly"),
+    (FilingStatus.MARRIED_SEPARATE.value, "Married filing separately"),
+    (FilingStatus.HEAD_OF_HOUSEHOLD.value, "Head of household"),
+]
 STATE_CHOICES = [("", "None (federal only)")] + [(code, code) for code in sorted(TOP_RATES)]
 
 
@@ -32,7 +38,7 @@ class TaxProfile(models.Model):
     tax_year = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(min(KNOWN_YEARS)), MaxValueValidator(max(KNOWN_YEARS))]
     )
-    filing_status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in FilingStatus])
+    filing_status = models.CharField(max_length=20, choices=FILING_STATUS_CHOICES)
     state = models.CharField("state of residence", max_length=2, choices=STATE_CHOICES, blank=True)
     wages = models.DecimalField(**MONEY, default=Decimal("0"))
     other_ordinary_income = models.DecimalField(**MONEY, default=Decimal("0"))

@@ -35,3 +35,12 @@ def gain_class(value: Decimal | None) -> str:
     if value is None or value == 0:
         return ""
     return "gain" if value > 0 else "loss"
+
+
+@register.filter
+def percent(rate: Decimal | None) -> str:
+    """Show a rate such as 0.133 as 13.3% and 0.35 as 35%."""
+    if rate is None:
+        return "—"
+    text = f"{Decimal(rate) * 100:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from portfolios.holdings import latest_quotes
 from portfolios.market_history import price_history_load
 from portfolios.models import Account, AccountType, Client, Firm, Household, Price, TaxLot, Transaction, User
+from taxprofiles.models import TaxProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +87,11 @@ def test_many_lots_stand_at_a_loss_on_the_datas_last_day(prices):
     losing = [lot for lot in lots if lot.quantity * quotes[lot.security_id].price < lot.adjusted_basis]
     assert len(losing) >= 40
     assert len(lots) > 150
+
+
+def test_every_demo_household_gets_a_tax_profile(prices, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert TaxProfile.objects.filter(tax_year=2025).count() == 12
+    assert "12 tax profiles for 2025." in capsys.readouterr().out
+    assert TaxProfile.objects.get(household__name="Alvarez Family").state == "CA"

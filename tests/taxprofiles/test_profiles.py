@@ -104,3 +104,25 @@ def test_firm_admins_see_only_their_firms_profiles_in_the_admin(bob, smiths, oth
     page = client.get(reverse("admin:taxprofiles_taxprofile_changelist")).text
     assert "Smith Family" in page
     assert "Outsider Family" not in page
+
+
+def test_the_household_page_shows_what_a_loss_is_worth_to_this_client(alice, smiths):
+    TaxProfile.objects.create(
+        household=smiths,
+        tax_year=2025,
+        filing_status="single",
+        state="CA",
+        wages=Decimal("250000"),
+        st_gains_realized=Decimal("40000"),
+        lt_gains_realized=Decimal("60000"),
+    )
+    client = HttpClient()
+    client.force_login(alice)
+    page = client.get(reverse("portfolios:household_detail", args=[smiths.pk])).text
+    assert "Tax year 2025" in page
+    assert "Single" in page
+    assert "Ordinary rate 35% · long-term rate 15% · NIIT 3.8% · state 13.3% (estimate)" in page
+    # Short-term: 3,880 federal + 1,330 state; long-term: 1,880 + 1,330.
+    assert '<td class="num"><strong>$5,210.00</strong></td>' in page
+    assert '<td class="num"><strong>$3,210.00</strong></td>' in page
+    assert "State saving (estimate)" in page

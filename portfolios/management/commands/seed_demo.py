@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portfolios.demo import demo_seed
 from taxharvest.errors import ApplicationError
+from taxprofiles.demo import DEMO_TAX_YEAR, demo_tax_profiles
 
 
 class Command(BaseCommand):
@@ -18,10 +19,12 @@ class Command(BaseCommand):
             result = demo_seed()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+        profiles = demo_tax_profiles(result.firm)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo firm {result.firm.name}: {result.households} households, "
-                f"{result.transactions_added} transactions added, {result.lots} open lots."
+                f"{result.transactions_added} transactions added, {result.lots} open lots, "
+                f"{profiles} tax profiles for {DEMO_TAX_YEAR}."
             )
         )
         self.stdout.write("Demo logins (email / password):")

@@ -1,0 +1,51 @@
+"""Tax profiles for the demo book: a spread of brackets, states and gains, so values differ visibly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from portfolios.models import Firm
+from taxprofiles.models import ProfileSource, TaxProfile
+
+DEMO_TAX_YEAR = 2025
+
+# household name -> (filing status, state, wages, short-term gains, long-term gains, itemized)
+PROFILES: dict[str, tuple[str, str, int, int, int, int | None]] = {
+    "Alvarez Family": ("married_joint", "CA", 620000, 45000, 120000, 68000),
+    "Bennett Household": ("single", "NY", 410000, 25000, 30000, None),
+    "Chowdhury Family": ("married_joint", "TX", 280000, 0, 15000, None),
+    "Dubois Household": ("single", "WA", 190000, 5000, 310000, None),
+    "Eriksen Family": ("married_joint", "MA", 520000, 60000, 40000, 52000),
+    "Fitzgerald Household": ("head_of_household", "PA", 95000, 0, 4000, None),
+    "Goldberg Family": ("married_joint", "NJ", 900000, 150000, 250000, 95000),
+    "Hayashi Household": ("single", "FL", 60000, 0, 0, None),
+    "Iyer Family": ("married_joint", "IL", 330000, 12000, 8000, None),
+    "Johansson Household": ("single", "OR", 150000, 20000, -5000, None),
+    "Kowalski Family": ("married_separate", "MN", 140000, 0, 0, None),
+    "Lindqvist Household": ("single", "CO", 1250000, 300000, 600000, 140000),
+}
+
+
+@transaction.atomic
+def demo_tax_profiles(firm: Firm) -> int:
+    """Create or reset the demo households' profiles for the demo tax year; return how many."""
+    count = 0
+    for household in firm.households.filter(name__in=PROFILES):
+        status, state, wages, st_gains, lt_gains, itemized = PROFILES[household.name]
+        TaxProfile.objects.update_or_create(
+            household=household,
+            tax_year=DEMO_TAX_YEAR,
+            defaults={
+                "filing_status": status,
+                "state": state,
+                "wages": Decimal(wages),
+                "st_gains_realized": Decimal(st_gains),
+                "lt_gains_realized": Decimal(lt_gains),
+                "itemized_deductions": None if itemized is None else Decimal(itemized),
+                "source": ProfileSource.ADVISOR,
+            },
+        )
+        count += 1
+    return count

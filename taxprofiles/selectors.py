@@ -1,0 +1,39 @@
+"""Reads of tax profiles for display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from taxprofiles.models import TaxProfile
+from taxprofiles.rules.harvest_value import HarvestValue
+from taxprofiles.services import valuer_for_profile
+
+ILLUSTRATIVE_LOSS = Decimal("10000")
+
+
+@dataclass(frozen=True, slots=True)
+class TaxSummary:
+    """A profile and what an illustrative $10,000 loss of each character is worth to it."""
+
+    profile: TaxProfile
+    short_term: HarvestValue
+    long_term: HarvestValue
+    loss: Decimal = ILLUSTRATIVE_LOSS
+
+    @property
+    def rows(self) -> list[tuple[str, HarvestValue, Decimal]]:
+        """(label, value, loss carried forward) for a short-term and a long-term loss."""
+        return [
+            (label, value, value.carryforward_created_st + value.carryforward_created_lt)
+            for label, value in (("Short-term", self.short_term), ("Long-term", self.long_term))
+        ]
+
+
+def tax_summary(profile: TaxProfile) -> TaxSummary:
+    valuer = valuer_for_profile(profile)
+    return TaxSummary(
+        profile=profile,
+        short_term=valuer.value(st_loss=ILLUSTRATIVE_LOSS),
+        long_term=valuer.value(lt_loss=ILLUSTRATIVE_LOSS),
+    )
