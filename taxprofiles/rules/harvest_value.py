@@ -2,7 +2,9 @@
 
 The value is not a bracket lookup. It is federal tax (income tax and NIIT) plus the state estimate,
 computed for the client's whole year twice, and the loss carried to next year. The same $10,000
-loss is worth $4,810 to a Californian with short-term gains and $360 to a $60,000 earner with none.
+short-term loss saves $5,210 this year for a single Californian earning $250,000 with $40,000 of
+short-term gains (35% + 3.8% NIIT + California's 13.3% top rate) and $360 for a $60,000 earner
+with no gains (the $3,000 limit at 12%; the rest carries forward).
 
 ``HarvestValuer`` computes the year without the harvest once per client, so that valuing each lot
 of a scan costs one more computation.
@@ -60,7 +62,10 @@ class HarvestValuer:
         self.before: FederalTax = federal_tax(self.law, income)
         self.state_before = self._state_tax(income, self.before)
         self.niit_applies = self.before.agi > self.law.niit_threshold
-        self.marginal_ordinary_rate = self.law.schedule.marginal_rate(self.before.taxable_income)
+        # Long-term gains stack on top of ordinary income: the ordinary rate is that of the ordinary part.
+        taxable = self.before.taxable_income
+        ordinary_taxable = taxable - min(taxable, self.before.netting.preferential_gain)
+        self.marginal_ordinary_rate = self.law.schedule.marginal_rate(ordinary_taxable)
         self.long_term_rate = self._long_term_rate(self.before.taxable_income)
         self.state_rate = state_rate(self.state)
 

@@ -5,8 +5,11 @@ The portal labels these figures as estimates. What is modelled:
   rate times the change in federal capital income (gains, or the $3,000 loss deduction).
   California and New York tax gains as ordinary income, so this is exact at their top rate.
 - No income tax: AK, FL, NV, NH, SD, TN, TX, WY (and WA on wages).
-- Washington: 7% on long-term gains above the standard deduction ($270,000 in 2025), plus 2.9%
-  more above $1,000,000 from 2025 (RCW 82.87; 2025 c 421). Short-term gains are not taxed.
+- Washington: 7% on federal net long-term gains (after long-term carryforwards) above the standard
+  deduction ($270,000), plus 2.9% more on Washington capital gains above $1,000,000 after that
+  deduction, i.e. above $1,270,000 of gains, from 2025 (RCW 82.87; ESSB 5813, 2025). Short-term
+  gains are not taxed. The deduction is indexed (RCW 82.87.150); the 2025 and 2026 figures are
+  not in the product yet, so $270,000 (2024) stands in.
 - Massachusetts: short-term gains at 8.5%, long-term gains at 5%, losses net across the two, no
   offset against wages; the 4% surtax on income above $1,083,150 (2025) is added where it applies.
 - Pennsylvania and New Jersey: losses offset only the year's gains, never wages, and do not carry
@@ -115,8 +118,10 @@ def state_capital_tax(state: str, ordinary: Decimal, st_gains: Decimal, lt_gains
     if not state:
         return ZERO
     if state == "WA":
-        base = lt_gains if lt_gains > ZERO else ZERO
-        tax = max(ZERO, base - WA_THRESHOLD) * TOP_RATES["WA"] + max(ZERO, base - WA_SURCHARGE_THRESHOLD) * WA_SURCHARGE
+        taxable = netting.net_lt - WA_THRESHOLD
+        if taxable <= ZERO:
+            return ZERO
+        tax = taxable * TOP_RATES["WA"] + max(ZERO, taxable - WA_SURCHARGE_THRESHOLD) * WA_SURCHARGE
     elif state in NO_INCOME_TAX:
         return ZERO
     elif state == "MA":

@@ -232,7 +232,7 @@ class Reference:
     sales: dict[tuple[int, str, date], list[Decimal]]
     # (account, lot, holding start) -> [shares, cost basis]
     open_lots: dict[tuple[str, str, date], list[Decimal]]
-    # A loss took shares of a lot that the same sell partly relieved (see the xfail in test_wash_sales.py).
+    # A loss took shares of a lot that the same sell partly relieved (see test_wash_sales.py).
     replaced_by_the_rest_of_a_lot_sold_in_the_same_sell: bool = False
 
 
