@@ -1,0 +1,172 @@
+"""Harvesting: the firm's and households' policies, scans, the opportunities they find, and model versions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from portfolios.models import MONEY, QUANTITY, Firm, Household, Security, TaxLot, User
+
+
+class Automation(models.TextChoices):
+    OFF = "off", "Off"
+    SUGGEST = "suggest", "Suggest for approval"
+    AUTOMATIC = "automatic", "Execute automatically"
+
+
+class HarvestPolicy(models.Model):
+    """A household's harvesting rules. A household without one uses the defaults below."""
+
+    household = models.OneToOneField(Household, on_delete=models.CASCADE, related_name="harvest_policy")
+    min_net_benefit = models.DecimalField(
+        "minimum net benefit ($)", **MONEY, default=Decimal("100.00"), help_text="Tax value less costs."
+    )
+    min_loss_percent = models.DecimalField(
+        "minimum loss (%)", max_digits=5, decimal_places=2, default=Decimal("5.00"), help_text="Of the lot's basis."
+    )
+    automation = models.CharField(max_length=10, choices=Automation.choices, default=Automation.SUGGEST)
+    excluded_securities = models.ManyToManyField(Security, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "harvest policies"
+
+    def __str__(self) -> str:
+        return f"Policy of {self.household}"
+
+
+class ReplacementPair(models.Model):
+    """A firm's chosen replacement for a security; it takes precedence over the correlation choice."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="replacement_pairs")
+    security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+    replacement = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "security"], name="one_replacement_pair_per_security"),
+            models.CheckConstraint(
+                condition=~models.Q(security=models.F("replacement")), name="replacement_differs_from_security"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_id} -> {self.replacement_id}"
+
+
+class ModelVersion(models.Model):
+    """A trained rebound model: its file, what it was trained on, and how it scored out of sample."""
+
+    version = models.CharField(max_length=40, unique=True)
+    path = models.CharField(max_length=255, help_text="The model file, relative to MODEL_DIR.")
+    trained_from = models.DateField()
+    trained_to = models.DateField(help_text="The last date whose label window ends before the test period.")
+    tested_from = models.DateField()
+    tested_to = models.DateField()
+    features = models.JSONField()
+    metrics = models.JSONField(help_text="Out of sample: AUC, Brier score, calibration table.")
+    is_current = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_model_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Trigger(models.TextChoices):
+    MANUAL = "manual", "Scan now"
+    SCHEDULE = "schedule", "Scheduled"
+    PRICES = "prices", "New prices"
+    API = "api", "API"
+
+
+class HarvestRun(models.Model):
+    """One scan of one household or of a whole firm (one household per task)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="harvest_runs")
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, null=True, blank=True, related_name="harvest_runs"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    households_total = models.PositiveIntegerField(default=0)
+    households_done = models.PositiveIntegerField(default=0)
+    lots_scanned = models.PositiveIntegerField(default=0)
+    opportunities_found = models.PositiveIntegerField(default=0)
+    as_of = models.DateField(null=True, blank=True, help_text="The price date the scan valued lots at.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Scan {self.pk} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        """Percent of households scanned."""
+        return 100 if not self.households_total else round(100 * self.households_done / self.households_total)
+
+
+class OpportunityStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    BLOCKED = "blocked", "Blocked by the wash-sale rule"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXECUTED = "executed", "Executed"
+    EXPIRED = "expired", "Expired"
+
+
+class Opportunity(models.Model):
+    """A harvest the scan found (or a losing lot it found blocked, with what blocks it and until when)."""
+
+    run = models.ForeignKey(HarvestRun, on_delete=models.CASCADE, related_name="opportunities")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="opportunities")
+    lot = models.ForeignKey(TaxLot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    account_number = models.CharField(max_length=64)
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
+    lot_name = models.CharField(max_length=64)
+    quantity = models.DecimalField(**QUANTITY)
+    price = models.DecimalField(max_digits=18, decimal_places=6)
+    loss = models.DecimalField(**MONEY, help_text="Positive: the loss that selling would realize.")
+    term = models.CharField(max_length=5)
+    tax_value = models.DecimalField(**MONEY, help_text="Tax saved now, given the better opportunities taken first.")
+    costs = models.DecimalField(**MONEY)
+    net_benefit = models.DecimalField(**MONEY)
+    model_score = models.FloatField(null=True, blank=True, help_text="Chance the loss will have recovered in 30 days.")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    replacement = models.ForeignKey(Security, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN)
+    blocked_by = models.CharField(max_length=200, blank=True)
+    blocked_until = models.DateField(null=True, blank=True)
+    explanation = models.JSONField(default=dict)
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decision_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["run", "rank", "id"]
+        verbose_name_plural = "opportunities"
+        indexes = [models.Index(fields=["household", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.security_id} {self.quantity} loss {self.loss} ({self.status})"
