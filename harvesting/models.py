@@ -54,6 +54,28 @@ class ReplacementPair(models.Model):
         return f"{self.security_id} -> {self.replacement_id}"
 
 
+class PlannedKind(models.TextChoices):
+    DIVIDEND_REINVESTMENT = "dividend_reinvestment", "Dividend reinvestment"
+    PENDING_ORDER = "pending_order", "Pending order"
+    SCHEDULED_DEPOSIT = "scheduled_deposit", "Scheduled deposit"
+
+
+class PlannedPurchase(models.Model):
+    """A purchase the household will make: a sale within 30 days before it would wash."""
+
+    account = models.ForeignKey("portfolios.Account", on_delete=models.CASCADE, related_name="planned_purchases")
+    security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+    planned_on = models.DateField()
+    quantity = models.DecimalField(**QUANTITY)
+    kind = models.CharField(max_length=24, choices=PlannedKind.choices)
+
+    class Meta:
+        ordering = ["planned_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.security_id} on {self.planned_on}"
+
+
 class ModelVersion(models.Model):
     """A trained rebound model: its file, what it was trained on, and how it scored out of sample."""
 
