@@ -23,7 +23,7 @@ from typing import Any
 
 import joblib  # type: ignore[import-untyped]
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 from sklearn.metrics import brier_score_loss, roc_auc_score  # type: ignore[import-untyped]
 
