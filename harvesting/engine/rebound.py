@@ -47,12 +47,15 @@ FEATURES: tuple[str, ...] = (
     "mkt_drawdown_252",
 )
 
+# Heavily regularized: the 21-day direction of a stock is a weak signal. Chosen over a deeper model
+# (150 trees, depth 4, leaves of 200) by walk-forward comparison on seven 2-year test periods 2001-2022
+# (lower Brier score in six of them).
 HYPERPARAMETERS: dict[str, Any] = {
-    "max_iter": 150,
+    "max_iter": 60,
     "learning_rate": 0.05,
-    "max_leaf_nodes": 15,
-    "max_depth": 4,
-    "min_samples_leaf": 200,
+    "max_leaf_nodes": 8,
+    "max_depth": 3,
+    "min_samples_leaf": 2000,
     "l2_regularization": 1.0,
     "early_stopping": False,
 }
@@ -230,7 +233,10 @@ def train(
     if len(np.unique(y_train)) < 2:
         raise ValueError("the training labels have a single class")
 
-    estimator = HistGradientBoostingClassifier(random_state=seed, **HYPERPARAMETERS)
+    hyperparameters = dict(HYPERPARAMETERS)
+    # Leaves of 2000 rows on the full history (~150,000 rows); proportionally smaller on a short history.
+    hyperparameters["min_samples_leaf"] = min(HYPERPARAMETERS["min_samples_leaf"], max(20, len(y_train) // 75))
+    estimator = HistGradientBoostingClassifier(random_state=seed, **hyperparameters)
     estimator.fit(x_train.to_numpy(dtype=float), y_train)
     train_days = x_train.index.get_level_values("date")
     test_days = x_test.index.get_level_values("date")
@@ -242,12 +248,14 @@ def train(
         train_to=_as_date(train_days.max()),
         test_from=_as_date(test_days.min()),
         test_to=_as_date(test_days.max()),
-        hyperparameters=dict(HYPERPARAMETERS),
+        hyperparameters=hyperparameters,
         seed=seed,
     )
     metrics = evaluate(y_test, predict(model, x_test))
     metrics["train_rows"] = len(y_train)
     metrics["train_base_rate"] = float(y_train.mean())
+    # The skill bar: the Brier score of always forecasting the training base rate.
+    metrics["brier_baseline"] = float(brier_score_loss(y_test, np.full(len(y_test), y_train.mean())))
     model.metrics = metrics
     return model
 
@@ -260,6 +268,7 @@ def save_model(model: TrainedModel, path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     try:
         joblib.dump(model, temporary)
+        os.chmod(temporary, 0o644)  # mkstemp makes it owner-only; the web and worker processes read it
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -58,7 +58,8 @@ class Command(BaseCommand):
         out.write(f"tested    {row.tested_from} .. {row.tested_to}  ({metrics['test_rows']} rows)")
         out.write(f"features  {', '.join(row.features)}")
         out.write(
-            f"AUC {_fmt(metrics['auc'])}   Brier {_fmt(metrics['brier'], '.4f')}   "
+            f"AUC {_fmt(metrics['auc'])}   Brier {_fmt(metrics['brier'], '.4f')} "
+            f"(base-rate forecast {_fmt(metrics.get('brier_baseline'), '.4f')})   "
             f"base rate {_fmt(metrics['base_rate'])}   mean predicted {_fmt(metrics['mean_predicted'])}"
         )
         out.write("calibration  bin        count  predicted  observed")
