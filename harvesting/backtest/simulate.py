@@ -262,6 +262,7 @@ class WalkForwardModel:
 
     def __init__(self, market: Market, first_year: int, last_year: int | None = None, seed: int = 0) -> None:
         from sklearn.ensemble import HistGradientBoostingClassifier
+        from threadpoolctl import threadpool_limits
 
         self.market = market
         features = model_features(market)
@@ -286,12 +287,16 @@ class WalkForwardModel:
             x_train, y_train = features[train], labels[train]
             if len(y_train) < 1000 or len(np.unique(y_train)) < 2:
                 continue
-            model = HistGradientBoostingClassifier(max_iter=100, max_depth=3, learning_rate=0.05, random_state=seed)
-            model.fit(x_train, y_train)
+            model = HistGradientBoostingClassifier(
+                max_iter=100, max_depth=3, learning_rate=0.1, max_bins=63, early_stopping=False, random_state=seed
+            )
+            with threadpool_limits(1):  # several OpenMP threads are many times slower on 2 cores
+                model.fit(x_train, y_train)
             block = features[rows_in_year]
             ok = valid[rows_in_year]
             predicted = np.full(ok.shape, np.nan)
-            predicted[ok] = model.predict_proba(block[ok])[:, 1]
+            with threadpool_limits(1):
+                predicted[ok] = model.predict_proba(block[ok])[:, 1]
             self.probabilities[rows_in_year] = predicted
             last_train_day = market.dates[int(np.flatnonzero(train.any(axis=1))[-1])]
             self.fitted_years[year] = (last_train_day, len(y_train))
@@ -464,9 +469,7 @@ def simulate(
                 value = lot.shares * prices[t, lot.col]
                 if value >= lot.basis:
                     continue
-                state = LotState(
-                    symbols[lot.col], 1.0 - value / lot.basis, (today - lot.acquired).days, False
-                )
+                state = LotState(symbols[lot.col], 1.0 - value / lot.basis, (today - lot.acquired).days, False)
                 features = Features(
                     bool(market.month_start[t]),
                     float(market.volatility[t, lot.col]),
@@ -499,7 +502,7 @@ def simulate(
     return result
 
 
-def _maybe_switch_back(sleeve, t, market, config, sell, buy, loss_sale_allowed, buy_allowed, result) -> None:  # noqa: ANN001
+def _maybe_switch_back(sleeve, t, market, config, sell, buy, loss_sale_allowed, buy_allowed, result) -> None:
     prices, dates = market.prices, market.dates
     today = dates[t]
     if (today - dates[sleeve.harvested]).days < SWITCH_BACK_DAYS:

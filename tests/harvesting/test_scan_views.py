@@ -104,3 +104,11 @@ def test_a_firm_admin_sees_the_firms_runs(bob, smiths_at_a_loss):
 
 def test_scanning_requires_post(alice, smiths):
     assert signed_in(alice).get(reverse("harvesting:household_scan", args=[smiths.pk])).status_code == 405
+
+
+def test_the_admin_lists_only_the_firms_runs_and_opportunities(bob, smiths_at_a_loss, other_firm):
+    HarvestRun.objects.create(firm=smiths_at_a_loss.firm, households_total=1)
+    HarvestRun.objects.create(firm=other_firm, households_total=7)
+    page = signed_in(bob).get(reverse("admin:harvesting_harvestrun_changelist")).text
+    assert "1 harvest run" in page
+    assert signed_in(bob).get(reverse("admin:harvesting_opportunity_changelist")).status_code == 200

@@ -1,0 +1,71 @@
+"""Firm admins manage harvesting policy, replacement pairs and planned purchases; scans are read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from harvesting.models import HarvestPolicy, HarvestRun, ModelVersion, Opportunity, PlannedPurchase, ReplacementPair
+from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin
+
+
+@admin.register(HarvestPolicy)
+class HarvestPolicyAdmin(FirmScopedAdmin):
+    firm_lookup = "household__firm"
+    list_display = ["household", "min_net_benefit", "min_loss_percent", "automation"]
+    list_filter = ["automation"]
+    filter_horizontal = ["excluded_securities"]
+
+
+@admin.register(ReplacementPair)
+class ReplacementPairAdmin(FirmScopedAdmin):
+    firm_lookup = "firm"
+    list_display = ["security", "replacement", "firm"]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if request.user.is_superuser else ["firm"]
+
+    def save_model(self, request: HttpRequest, obj: ReplacementPair, form: Any, change: bool) -> None:
+        if not request.user.is_superuser:
+            obj.firm_id = request.user.firm_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PlannedPurchase)
+class PlannedPurchaseAdmin(FirmScopedAdmin):
+    firm_lookup = "account__household__firm"
+    list_display = ["planned_on", "kind", "security", "quantity", "account"]
+    list_filter = ["kind"]
+
+
+@admin.register(HarvestRun)
+class HarvestRunAdmin(ReadOnlyAdmin):
+    firm_lookup = "firm"
+    list_display = [
+        "created_at",
+        "trigger",
+        "household",
+        "status",
+        "households_done",
+        "households_total",
+        "opportunities_found",
+    ]
+    list_filter = ["status", "trigger"]
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(ReadOnlyAdmin):
+    firm_lookup = "household__firm"
+    list_display = ["household", "security", "quantity", "loss", "tax_value", "net_benefit", "rank", "status"]
+    list_filter = ["status", "term"]
+    list_select_related = ["household", "security"]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["version", "trained_from", "trained_to", "tested_from", "tested_to", "is_current", "created_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
