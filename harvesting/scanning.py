@@ -12,17 +12,20 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from harvesting.engine import rebound
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Opportunity as Found
 from harvesting.engine.scan import Purchase, ScanLot, ScanPolicy, scan_household
 from harvesting.models import (
     HarvestPolicy,
     HarvestRun,
+    ModelVersion,
     Opportunity,
     OpportunityStatus,
     PlannedPurchase,
@@ -30,8 +33,10 @@ from harvesting.models import (
     RunStatus,
     Trigger,
 )
+from harvesting.rebound_models import current_model
 from portfolios.holdings import latest_quotes
 from portfolios.ledger import identity_for_firm
+from portfolios.market_history import INDEX_SYMBOL
 from portfolios.models import Action, Firm, Household, Price, RealizedSale, Security, TaxLot, Transaction, User
 from taxprofiles.services import valuer_for_profile
 
@@ -101,6 +106,9 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     policy_row = HarvestPolicy.objects.filter(household=household).prefetch_related("excluded_securities").first()
     policy = _policy(policy_row)
     prices = {lot.security.symbol: quotes[lot.security_id].price for lot in lots if lot.security_id in quotes}
+    model = current_model()
+    version = model[0] if model else None
+    scores = _model_scores(as_of, version.version) if version else None
     found = scan_household(
         [_scan_lot(lot) for lot in lots],
         prices,
@@ -109,7 +117,7 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
         lambda st, lt: valuer.value(st_loss=st, lt_loss=lt).total_savings,
         _replacements(household, as_of, {lot.security.symbol for lot in lots}, identity),
         policy,
-        None,
+        scores or None,
         identity,
     )
     Opportunity.objects.filter(
@@ -121,7 +129,7 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     }
     expires = datetime.combine(as_of + timedelta(days=1), time(16, 0), tzinfo=NEW_YORK)
     Opportunity.objects.bulk_create(
-        [_row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year) for f in found]
+        [_row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year, version) for f in found]
     )
     return len(lots), len(found)
 
@@ -180,22 +188,65 @@ def _purchases(household: Household, as_of: date) -> list[Purchase]:
     ]
 
 
+def _prices_key(as_of: date) -> tuple[date, int, int]:
+    """What the cached price history depends on: the date, and the prices table's newest row and size."""
+    stats = Price.objects.aggregate(newest=Max("id"), rows=Count("id"))
+    return as_of, stats["newest"] or 0, stats["rows"]
+
+
+def _trailing_closes(as_of: date) -> pd.DataFrame:
+    return _trailing_closes_cached(_prices_key(as_of))
+
+
 @lru_cache(maxsize=8)
-def _trailing_returns(as_of: date) -> tuple[tuple[str, ...], np.ndarray]:
-    """Daily returns of every tradable security over the trailing year, once per price date per process."""
-    tradable = list(Security.objects.filter(tradable=True).order_by("symbol").values_list("pk", "symbol"))
-    column = {pk: i for i, (pk, _) in enumerate(tradable)}
+def _trailing_closes_cached(key: tuple[date, int, int]) -> pd.DataFrame:
+    """Closes (date x symbol, SPX included) of the trailing ~270 trading days, once per price state.
+
+    A firm-wide scan runs many household tasks in one worker: they share this, and new prices
+    (a new newest row) make the next scan read again.
+    """
+    as_of = key[0]
+    securities = dict(Security.objects.values_list("pk", "symbol"))
     start = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), time(0), tzinfo=NEW_YORK)
     end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=NEW_YORK)
-    rows = Price.objects.filter(security_id__in=column, timestamp__gte=start, timestamp__lt=end).values_list(
+    rows = Price.objects.filter(timestamp__gte=start, timestamp__lt=end).values_list(
         "security_id", "timestamp", "price"
     )
-    by_day: dict[datetime, np.ndarray] = {}
-    for security_id, stamp, price in rows.iterator(chunk_size=5000):
-        by_day.setdefault(stamp, np.full(len(tradable), np.nan))[column[security_id]] = float(price)
-    closes = np.array([by_day[day] for day in sorted(by_day)]) if by_day else np.zeros((0, len(tradable)))
-    returns = closes[1:] / closes[:-1] - 1 if len(closes) > 1 else np.zeros((0, len(tradable)))
-    return tuple(symbol for _, symbol in tradable), returns
+    frame = pd.DataFrame.from_records(
+        ((timezone.localtime(stamp, NEW_YORK).date(), securities[pk], float(price)) for pk, stamp, price in rows),
+        columns=["date", "symbol", "close"],
+    )
+    if frame.empty:
+        return pd.DataFrame()
+    return frame.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index()
+
+
+def _trailing_returns(as_of: date) -> tuple[tuple[str, ...], np.ndarray]:
+    """Daily returns of every tradable security over the trailing year."""
+    tradable = tuple(Security.objects.filter(tradable=True).order_by("symbol").values_list("symbol", flat=True))
+    closes = _trailing_closes(as_of).reindex(columns=list(tradable))
+    returns = (closes / closes.shift(1) - 1).iloc[1:].to_numpy(dtype=float)
+    return tradable, returns
+
+
+def _model_scores(as_of: date, version: str) -> dict[str, float]:
+    return _model_scores_cached(_prices_key(as_of), version)
+
+
+@lru_cache(maxsize=8)
+def _model_scores_cached(key: tuple[date, int, int], version: str) -> dict[str, float]:
+    """The current model's chance, per symbol, that the price is back above the ``as_of`` close in 21 days."""
+    loaded = current_model()
+    closes = _trailing_closes_cached(key)
+    if loaded is None or loaded[0].version != version or INDEX_SYMBOL not in closes:
+        return {}
+    stocks = closes.drop(columns=[INDEX_SYMBOL])
+    rows = rebound.features(stocks, closes[INDEX_SYMBOL])
+    today = rows.xs(closes.index[-1], level="date", drop_level=True) if len(rows) else rows
+    today = today.dropna()
+    if today.empty:
+        return {}
+    return dict(zip(today.index, (float(p) for p in rebound.predict(loaded[1], today)), strict=True))
 
 
 def _replacements(household: Household, as_of: date, held: set[str], identity: dict[str, str]) -> dict:
@@ -222,6 +273,7 @@ def _row(
     securities: dict[str, Security],
     expires: datetime,
     tax_year: int,
+    version: ModelVersion | None,
 ) -> Opportunity:
     status = OpportunityStatus.BLOCKED if found.action == "blocked" else OpportunityStatus.OPEN
     return Opportunity(
@@ -239,6 +291,7 @@ def _row(
         costs=found.costs,
         net_benefit=found.net_benefit,
         model_score=found.score,
+        model_version=version if found.score is not None else None,
         replacement=securities.get(found.replacement.symbol) if found.replacement else None,
         rank=found.rank,
         status=status,

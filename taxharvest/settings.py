@@ -157,6 +157,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Where the bundled market history lives (copied from skfolio; see data/market/PROVENANCE.md).
 MARKET_DATA_DIR = BASE_DIR / "data" / "market"
+# Trained rebound models (files); their versions are rows of harvesting.ModelVersion.
+MODEL_DIR = Path(env_str("MODEL_DIR") or BASE_DIR / "var" / "models")
 
 LOGGING = {
     "version": 1,

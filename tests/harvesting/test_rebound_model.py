@@ -163,6 +163,20 @@ def test_training_reports_out_of_sample_metrics(small_model: rebound.TrainedMode
     assert small_model.feature_names == list(rebound.FEATURES)
 
 
+def test_training_learns_a_planted_mean_reversion_signal() -> None:
+    # Log prices pulled back to a constant level: a stock below its level tends to rise within 21 days.
+    rng = np.random.default_rng(3)
+    dates = pd.bdate_range("2010-01-04", periods=900)
+    log_prices = np.zeros((900, 6))
+    for i in range(1, 900):
+        log_prices[i] = 0.95 * log_prices[i - 1] + rng.normal(0.0, 0.02, 6)
+    closes = pd.DataFrame(100.0 * np.exp(log_prices), index=dates, columns=[f"S{k}" for k in range(6)])
+    market = pd.Series(1000.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, 900))), index=dates)
+    metrics = rebound.train(closes, market, "2012-06-29", "2012-07-02", "2013-06-28").metrics
+    assert metrics["auc"] > 0.65
+    assert metrics["brier"] < metrics["brier_baseline"]
+
+
 def test_training_is_reproducible_with_a_seed(
     synthetic: tuple[pd.DataFrame, pd.Series], small_model: rebound.TrainedModel
 ) -> None:

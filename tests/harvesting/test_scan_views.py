@@ -9,8 +9,10 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from harvesting import rebound_models
 from harvesting.models import HarvestRun, Opportunity, PlannedKind, PlannedPurchase, RunStatus
 from portfolios.importers import ledger_import
+from portfolios.market_history import price_history_load
 from taxprofiles.models import TaxProfile
 from tests.factories import PriceFactory
 
@@ -112,3 +114,24 @@ def test_the_admin_lists_only_the_firms_runs_and_opportunities(bob, smiths_at_a_
     page = signed_in(bob).get(reverse("admin:harvesting_harvestrun_changelist")).text
     assert "1 harvest run" in page
     assert signed_in(bob).get(reverse("admin:harvesting_opportunity_changelist")).status_code == 200
+
+
+def test_the_scan_records_which_model_version_scored_each_opportunity(
+    alice, smiths, smith_taxable, recent_market_data, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MARKET_DATA_DIR = recent_market_data
+    settings.MODEL_DIR = tmp_path / "models"
+    price_history_load(data_dir=recent_market_data)
+    version = rebound_models.model_train()
+    ledger_import(
+        household=smiths,
+        filename="l.csv",
+        content=b"account,account_type,date,action,symbol,quantity,price,lot\nSM-T,taxable,2022-01-03,buy,AAPL,100,180,\n",
+        today=date(2026, 1, 1),
+    )
+    TaxProfile.objects.create(household=smiths, tax_year=2025, filing_status="single", wages=Decimal("300000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(alice).post(reverse("harvesting:household_scan", args=[smiths.pk]))
+    opportunity = Opportunity.objects.get()
+    assert opportunity.model_version == version
+    assert 0.0 < opportunity.model_score < 1.0
