@@ -12,6 +12,7 @@ PY=.venv/bin/python
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py load_prices
 "$PY" manage.py seed_demo
+"$PY" manage.py train_model --schedule
 
 mkdir -p .demo
 "$PY" manage.py qcluster > .demo/qcluster.log 2>&1 &
