@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -188,10 +188,9 @@ def _purchases(household: Household, as_of: date) -> list[Purchase]:
     ]
 
 
-def _prices_key(as_of: date) -> tuple[date, int, int]:
-    """What the cached price history depends on: the date, and the prices table's newest row and size."""
-    stats = Price.objects.aggregate(newest=Max("id"), rows=Count("id"))
-    return as_of, stats["newest"] or 0, stats["rows"]
+def _prices_key(as_of: date) -> tuple[date, int]:
+    """What the cached price history depends on: the date and the prices table's newest row (an index lookup)."""
+    return as_of, Price.objects.aggregate(newest=Max("id"))["newest"] or 0
 
 
 def _trailing_closes(as_of: date) -> pd.DataFrame:
@@ -199,7 +198,7 @@ def _trailing_closes(as_of: date) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
-def _trailing_closes_cached(key: tuple[date, int, int]) -> pd.DataFrame:
+def _trailing_closes_cached(key: tuple[date, int]) -> pd.DataFrame:
     """Closes (date x symbol, SPX included) of the trailing ~270 trading days, once per price state.
 
     A firm-wide scan runs many household tasks in one worker: they share this, and new prices
@@ -234,7 +233,7 @@ def _model_scores(as_of: date, version: str) -> dict[str, float]:
 
 
 @lru_cache(maxsize=8)
-def _model_scores_cached(key: tuple[date, int, int], version: str) -> dict[str, float]:
+def _model_scores_cached(key: tuple[date, int], version: str) -> dict[str, float]:
     """The current model's chance, per symbol, that the price is back above the ``as_of`` close in 21 days."""
     loaded = current_model()
     closes = _trailing_closes_cached(key)

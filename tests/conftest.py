@@ -95,3 +95,12 @@ def recent_market_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
             dst.write(header)
             dst.writelines(line for line in src if line[:10] >= "2018-12-03")
     return target
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_caches() -> None:
+    """Tests roll their rows back, so a price table can look the same to the scan's caches and differ."""
+    from harvesting import scanning
+
+    scanning._trailing_closes_cached.cache_clear()
+    scanning._model_scores_cached.cache_clear()
