@@ -50,7 +50,7 @@ Simplifications (stated, deliberate):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -65,7 +65,7 @@ from harvesting.engine.lots import Action, LedgerEntry, replay_ledger
 WASH_WINDOW = timedelta(days=30)
 SWITCH_BACK_DAYS = 31
 ACCOUNT = "taxable"
-REPLACEMENTS = ("index", "correlated", "basket")
+REPLACEMENTS = ("index", "correlated", "basket", "best")
 SWITCH_BACKS = ("31days", "no-st-gain", "tracking")
 HORIZON = 21  # trading days: the model's recovery window (about the wash-sale window)
 
@@ -537,8 +537,27 @@ def _maybe_switch_back(sleeve, t, market, config, sell, buy, loss_sale_allowed, 
 def _replacement(
     col: int, t: int, market: Market, config: Config, buy_allowed: Callable[[int, int], bool]
 ) -> list[tuple[int, float]]:
-    """The replacement's (column, weight) pairs, or [] if none can be bought without a wash sale."""
+    """The replacement's (column, weight) pairs, or [] if none can be bought without a wash sale.
+
+    "best" uses what works, judged walk-forward: of the index proxy, the best-correlated stock and
+    the tracking basket, the one whose trailing daily returns tracked the sold stock most closely.
+    """
     n = market.n
+    if config.replacement == "best":
+        window = market.returns[max(t - config.lookback + 1, 1) : t + 1]
+        options = [
+            _replacement(col, t, market, replace(config, replacement=kind), buy_allowed)
+            for kind in ("index", "correlated", "basket")
+        ]
+        options = [option for option in options if option]
+        if not options or len(window) < 2:
+            return options[0] if options else []
+
+        def tracking_error(option: list[tuple[int, float]]) -> float:
+            blend = sum(window[:, j] * weight for j, weight in option)
+            return float(np.std(blend - window[:, col]))
+
+        return min(options, key=tracking_error)
     if config.replacement == "index":
         return [(n, 1.0)] if buy_allowed(n, t) else []
     candidates = [j for j in range(n) if j != col and buy_allowed(j, t)]

@@ -17,6 +17,7 @@ from harvesting.backtest.simulate import (
     Config,
     Market,
     WalkForwardModel,
+    _replacement,
     cohort_start,
     make_policy,
     simulate,
@@ -163,3 +164,19 @@ def test_grid_runs_and_summarizes(real_market: Market) -> None:
     twin = [s for s in summary if s["policy"] == "twin"]
     assert all(s["tax_alpha"] == 0.0 for s in twin)
     assert all(s["wash_sales"] == 0 for s in summary)
+
+
+def test_the_best_replacement_is_the_one_that_tracked_the_sold_stock_most_closely() -> None:
+    rng = np.random.default_rng(7)
+    days = pd.bdate_range("2001-01-02", "2002-12-31")
+    a = rng.normal(0, 0.02, len(days))
+    returns = {"A": a, "B": a + rng.normal(0, 0.002, len(days)), "C": rng.normal(0, 0.02, len(days))}
+    stocks = pd.DataFrame({k: 100 * np.cumprod(1 + v) for k, v in returns.items()}, index=days)
+    index = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, len(days))), index=days)
+    market = Market.from_frames(stocks, index, dividend_yield=0.0)
+    best = Config(replacement="best", basket_size=2)
+    t = len(days) - 1
+    assert _replacement(0, t, market, best, lambda j, t: True) == [(1, 1.0)]
+    # B may not be bought (a wash sale): the closest of what is left, C alone or the index, is taken.
+    fallback = _replacement(0, t, market, best, lambda j, t: j != 1)
+    assert fallback in ([(2, 1.0)], [(market.n, 1.0)])
