@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from harvesting.models import HarvestRun, Opportunity
@@ -33,5 +33,5 @@ def run_opportunities(run: HarvestRun, user: User) -> QuerySet[Opportunity]:
     return (
         Opportunity.objects.filter(run=run, household__in=households_for_user(user))
         .select_related("household", "security", "replacement")
-        .order_by("household__name", "rank", "-loss")
+        .order_by("household__name", F("rank").asc(nulls_last=True), "-net_benefit", "-loss")
     )
