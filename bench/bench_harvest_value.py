@@ -54,7 +54,6 @@ import argparse
 import cProfile
 import dataclasses
 import gc
-import hashlib
 import math
 import os
 import platform
@@ -75,11 +74,10 @@ import taxprofiles.rules.federal
 import taxprofiles.rules.federal_tax
 import taxprofiles.rules.harvest_value
 import taxprofiles.rules.state
-from taxprofiles.rules.federal import FilingStatus
+from bench import _harness
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValue, HarvestValuer
 
-ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = (
     taxprofiles.rules.harvest_value,
     taxprofiles.rules.federal_tax,
@@ -90,42 +88,6 @@ RULE_MODULES = (
 
 TARGET_PER_SECOND = 50_000
 ZERO = Decimal(0)
-YEARS = (2025, 2026)
-# Roughly the clientele of an advisory firm: more joint filers than the population at large.
-STATUS_WEIGHTS: dict[str, float] = {
-    FilingStatus.MARRIED_JOINT.value: 0.45,
-    FilingStatus.SINGLE.value: 0.33,
-    FilingStatus.HEAD_OF_HOUSEHOLD.value: 0.12,
-    FilingStatus.MARRIED_SEPARATE.value: 0.10,
-}
-# The states with special rules (CA/NY: gains as ordinary income; MA: split rates and surtax;
-# WA: long-term gains only; PA/NJ: gains only; TX/FL: none; "": state unknown) get most of the weight.
-STATE_WEIGHTS: dict[str, float] = {
-    "CA": 0.16,
-    "NY": 0.12,
-    "MA": 0.08,
-    "WA": 0.08,
-    "PA": 0.06,
-    "NJ": 0.04,
-    "TX": 0.07,
-    "FL": 0.05,
-    "": 0.10,
-    "IL": 0.03,
-    "CO": 0.02,
-    "GA": 0.02,
-    "OR": 0.02,
-    "MN": 0.02,
-    "NC": 0.02,
-    "VA": 0.02,
-    "AZ": 0.02,
-    "OH": 0.01,
-    "MI": 0.01,
-    "HI": 0.01,
-    "DC": 0.01,
-    "NV": 0.01,
-}
-STATUSES = tuple(STATUS_WEIGHTS)
-STATES = tuple(STATE_WEIGHTS)
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -143,48 +105,13 @@ class Profile:
     lots: tuple[tuple[Decimal, Decimal], ...]
 
 
-def _cents(amount: float) -> Decimal:
-    return Decimal(round(amount * 100)).scaleb(-2)
-
-
-def _log_uniform(rng: random.Random, low: float, high: float) -> float:
-    return math.exp(rng.uniform(math.log(low), math.log(high)))
-
-
-def _signed_gain(rng: random.Random, p_gain: float, p_loss: float, size: float) -> Decimal:
-    """A realized net gain (positive), net loss (negative) or nothing, of roughly ``size`` dollars."""
-    draw = rng.random()
-    if draw < p_gain:
-        return _cents(size)
-    if draw < p_gain + p_loss:
-        return -_cents(size * rng.uniform(0.1, 0.6))
-    return ZERO
-
-
 def generate_profile(rng: random.Random, lots: int) -> Profile:
-    year = rng.choice(YEARS)
-    status = rng.choices(STATUSES, weights=tuple(STATUS_WEIGHTS.values()))[0]
-    state = rng.choices(STATES, weights=tuple(STATE_WEIGHTS.values()))[0]
-    wages = _log_uniform(rng, 30_000, 2_000_000)
-    other = _log_uniform(rng, 100, max(200.0, 0.05 * wages)) if rng.random() < 0.6 else 0.0
-    portfolio = wages * rng.uniform(0.5, 8.0)
-    st_gains = _signed_gain(rng, 0.45, 0.20, portfolio * rng.uniform(0.002, 0.08))
-    if rng.random() < 0.04:  # a concentrated position sold, a business sold
-        lt_gains = _cents(_log_uniform(rng, 300_000, 4_000_000))
-    else:
-        lt_gains = _signed_gain(rng, 0.60, 0.15, portfolio * rng.uniform(0.005, 0.25))
-    st_carry = _cents(_log_uniform(rng, 1_000, 150_000)) if rng.random() < 0.18 else ZERO
-    lt_carry = _cents(_log_uniform(rng, 1_000, 300_000)) if rng.random() < 0.22 else ZERO
-    p_itemize = 0.15 if wages < 100_000 else 0.35 if wages < 400_000 else 0.60
-    itemized = None
-    if rng.random() < p_itemize:
-        # State and local tax, mortgage interest, gifts: sometimes below the standard deduction.
-        itemized = _cents(wages * rng.uniform(0.03, 0.18) + rng.uniform(0, 25_000))
-    income = Income(_cents(wages + other), st_gains, lt_gains, st_carry, lt_carry, itemized)
+    """A client's tax year (drawn as ``bench/bench_scan_engine.py`` draws its households') and its lot losses."""
+    year, status, state, income = _harness.draw_tax_year(rng)
     short_share = rng.uniform(0.15, 0.75)
     losses: list[tuple[Decimal, Decimal]] = []
     for _ in range(lots):
-        loss = _cents(_log_uniform(rng, 100, 100_000))
+        loss = _harness.cents(_harness.log_uniform(rng, 100, 100_000))
         losses.append((loss, ZERO) if rng.random() < short_share else (ZERO, loss))
     return Profile(year, status, state, income, tuple(losses))
 
@@ -282,25 +209,13 @@ def timed(run: Callable[[], None]) -> Timing:
     return Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def reference_seconds() -> float:
-    """Time a fixed pure-Python loop: the host's speed drifts (shared vCPUs), and this shows by how much."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(2_000_000):
-        total += i
-    return time.perf_counter() - started
-
-
 # --- report ---------------------------------------------------------------------------------------
 
 
 def engine_fingerprint() -> str:
     """Which version of the rules was measured (there is no commit to name while they are being edited)."""
-    digest = hashlib.sha256()
-    for module in RULE_MODULES:
-        digest.update(Path(str(module.__file__)).read_bytes())
     names = ",".join(Path(str(module.__file__)).stem for module in RULE_MODULES)
-    return f"taxprofiles/rules/{{{names}}}.py sha256 {digest.hexdigest()[:12]}"
+    return f"taxprofiles/rules/{{{names}}}.py sha256 {_harness.source_digest(RULE_MODULES)}"
 
 
 def decimal_implementation() -> str:
@@ -360,7 +275,7 @@ def _summary(label: str, timings: list[Timing], count: int, unit: str) -> str:
     median, best = statistics.median(rates), max(rates)
     cpu_median = statistics.median(count / t.cpu for t in timings)
     return (
-        f"{label} {median:>9,.0f} {unit}/s median of {len(rates)} (best {best:,.0f}, worst {min(rates):,.0f});"
+        f"{label} {_harness.median_best_worst(rates, ',.0f', unit=f' {unit}/s', width=9)};"
         f" {1e6 / median:.2f} us each (best {1e6 / best:.2f} us); by CPU time {cpu_median:,.0f}/s"
     )
 
@@ -399,7 +314,7 @@ def run_benchmark(profiles_count: int, lots: int, seed: int, rounds: int, build_
         f" ({build_passes} passes over {profiles_count:,} clients), {evaluations:,} evaluations end to end"
     )
     for round_ in range(rounds):
-        reference = reference_seconds()
+        reference = _harness.reference_seconds()
         results["harness"].append(timed(lambda: harness_only(valuers, profiles)))
         results["evaluate"].append(timed(lambda: evaluate_all(valuers, profiles)))
         results["build"].append(timed(lambda: build_all(profiles, build_passes)))
@@ -458,42 +373,8 @@ def run_profile(profiles_count: int, lots: int, seed: int, top: int) -> int:
     print(f"without profiler: {plain:.3f} s = {evaluations / plain:,.0f} evaluations/s")
     print(f"under cProfile:   {profiled:.3f} s (the profiler's overhead inflates small, frequent calls)")
     print()
-    print(profile_table(profiler, top))
+    print(_harness.profile_table(profiler, top, RULE_MODULES))
     return 0
-
-
-def profile_table(profiler: cProfile.Profile, top: int) -> str:
-    """The ``top`` functions by own time, like ``pstats`` sorted by tottime, with one difference.
-
-    ``pstats`` names functions by file, line and name, so the ``__init__`` that ``@dataclass``
-    generates for each record (all "<string>:2(__init__)") collapse into one row that keeps the
-    figures of only one of them; building the frozen ``Income``, ``Netting``, ``FederalTax`` and
-    ``HarvestValue`` records is a real cost, so here each is named after its class.
-    """
-    generated = {
-        cls.__init__.__code__: f"{cls.__name__}.__init__ (@dataclass)"
-        for module in RULE_MODULES
-        for cls in vars(module).values()
-        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and hasattr(cls.__init__, "__code__")
-    }
-    rows: list[tuple[float, float, int, str]] = []
-    for entry in profiler.getstats():
-        code = entry.code
-        if isinstance(code, str):
-            name = code
-        elif code in generated:
-            name = generated[code]
-        else:
-            path = Path(code.co_filename)
-            where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
-            name = f"{where}:{code.co_firstlineno}({code.co_qualname})"
-        rows.append((entry.inlinetime, entry.totaltime, entry.callcount, name))
-    total = sum(row[0] for row in rows)
-    lines = [f"top {top} of {len(rows)} functions by own time (tottime); all own time {total:.3f} s", ""]
-    lines.append(f"{'tottime':>8} {'share':>6} {'cumtime':>8} {'calls':>9}  function")
-    for own, cumulative, calls, name in sorted(rows, reverse=True)[:top]:
-        lines.append(f"{own:8.3f} {100 * own / total:5.1f}% {cumulative:8.3f} {calls:9,}  {name}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

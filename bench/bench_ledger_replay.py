@@ -47,33 +47,26 @@ excluded), and prints the top functions by own time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
-import dataclasses
+import functools
 import gc
-import hashlib
 import heapq
 import math
-import multiprocessing
 import os
 import random
-import resource
 import statistics
 import sys
-import threading
 import time
-import traceback
 from collections import deque
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from multiprocessing.synchronize import Barrier
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import harvesting.engine.lots
+from bench import _harness
 from harvesting.engine.lots import Action, LedgerEntry, ReliefMethod, Replay, replay_ledger
 
 # Rough prices at the start of 2020, so that share counts and dollar amounts look real.
@@ -399,7 +392,7 @@ def generate_household(seed: int, index: int, transactions: int, market: Market)
 
 
 @dataclass(slots=True)
-class Totals:
+class Totals(_harness.Tally):
     households: int = 0
     transactions: int = 0
     buys: int = 0
@@ -411,10 +404,6 @@ class Totals:
     permanent_wash_sales: int = 0
     households_with_wash_sales: int = 0
     open_lots: int = 0
-
-    def add(self, other: Totals) -> None:
-        for name in (f.name for f in fields(self)):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def count_actions(households: list[Household], totals: Totals) -> None:
@@ -459,151 +448,36 @@ def replay_and_count(households: list[Household], totals: Totals) -> float:
 # --- workers --------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class WorkerResult:
-    """One worker's report for one round of replaying all its households."""
-
-    worker: int
-    round: int
-    totals: Totals
-    generate_seconds: float = 0.0
-    replay_seconds: float = 0.0
-    inside_seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    reference_seconds: float = 0.0
-    replay_started: float = 0.0
-    replay_finished: float = 0.0
-    maxrss_generated_kib: int = 0
-    maxrss_kib: int = 0
-    error: str = ""
-
-    @property
-    def rate(self) -> float:
-        return self.totals.transactions / self.replay_seconds
+def _generate(
+    seed: int, households: int, transactions: int, workers: int, worker: int
+) -> tuple[list[Household], Totals]:
+    """Worker ``worker``'s households (those with ``h % workers == worker``) and the counts of their actions."""
+    market = Market(seed)
+    ledgers = [generate_household(seed, h, transactions, market) for h in range(worker, households, workers)]
+    actions = Totals()
+    count_actions(ledgers, actions)
+    return ledgers, actions
 
 
-def reference_seconds() -> float:
-    """Time a fixed pure-Python loop: the host's speed drifts (shared vCPUs), and this shows by how much."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(2_000_000):
-        total += i
-    return time.perf_counter() - started
+def _replay_round(ledgers: list[Household], totals: Totals) -> tuple[float]:
+    """The workers' timed loop; its one part is the seconds inside ``replay_ledger``."""
+    return (replay_and_count(ledgers, totals),)
 
 
-def _maxrss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-
-
-def _worker(
-    worker: int,
-    workers: int,
-    households: int,
-    transactions: int,
-    seed: int,
-    rounds: int,
-    freeze: bool,
-    barrier: Barrier,
-    results: Any,
-) -> None:
-    """Generate this worker's households, then replay them all once per round, each round after the barrier."""
-    round_ = -1
-    try:
-        started = time.perf_counter()
-        market = Market(seed)
-        ledgers = [generate_household(seed, h, transactions, market) for h in range(worker, households, workers)]
-        actions = Totals()
-        count_actions(ledgers, actions)
-        generate_seconds = time.perf_counter() - started
-        if freeze:
-            gc.collect()
-            gc.freeze()
-        maxrss_generated = _maxrss_kib()
-        for round_ in range(rounds):
-            barrier.wait()
-            reference = reference_seconds()
-            barrier.wait()
-            totals = replace(actions)
-            replay_started, cpu_started = time.perf_counter(), time.process_time()
-            inside_seconds = replay_and_count(ledgers, totals)
-            replay_finished, cpu_finished = time.perf_counter(), time.process_time()
-            results.put(
-                WorkerResult(
-                    worker,
-                    round_,
-                    totals,
-                    generate_seconds,
-                    replay_finished - replay_started,
-                    inside_seconds,
-                    cpu_finished - cpu_started,
-                    reference,
-                    replay_started,
-                    replay_finished,
-                    maxrss_generated,
-                    _maxrss_kib(),
-                )
-            )
-    except BaseException:
-        barrier.abort()
-        results.put(WorkerResult(worker, round_, Totals(), error=traceback.format_exc()))
+def _rate(result: _harness.WorkerResult[Totals]) -> float:
+    """A worker's single-core rate: its transactions over its own replay seconds."""
+    return result.totals.transactions / result.loop_seconds
 
 
 def run_parallel(households: int, transactions: int, workers: int, seed: int, rounds: int, freeze: bool) -> int:
     """Run the workers; print the figures of every round, the median rate, and the peak memory."""
     engine = engine_fingerprint()  # read now, close to when this process imported it
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(workers + 1)
-    queue = context.Queue()
-    load_before = os.getloadavg()[0]
-    launched = time.perf_counter()
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(w, workers, households, transactions, seed, rounds, freeze, barrier, queue),
-            name=f"replay-worker-{w}",
-            daemon=True,  # never outlive the parent, even if it fails
-        )
-        for w in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    generated = 0.0
-    walls: list[float] = []
-    by_round: list[list[WorkerResult]] = []
-    for round_ in range(rounds):
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait()  # then the workers time the reference loop, all at once
-            barrier.wait()  # broken when a worker failed; its error arrives on the queue
-        released = time.perf_counter()
-        if round_ == 0:
-            generated = released - launched
-        results: list[WorkerResult] = []
-        for _ in processes:
-            result = queue.get()
-            if result.error:
-                print(f"worker {result.worker} failed in round {result.round}:\n{result.error}", file=sys.stderr)
-                return 1
-            results.append(result)
-        walls.append(time.perf_counter() - released)
-        by_round.append(sorted(results, key=lambda result: result.worker))
-    for process in processes:
-        process.join()
-    load_after = os.getloadavg()[0]
-    parent_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-
-    totals = Totals()
-    for result in by_round[0]:
-        totals.add(result.totals)
-    for results in by_round[1:]:
-        again = Totals()
-        for result in results:
-            again.add(result.totals)
-        if again != totals:
-            print("rounds disagree: the replay is not deterministic", file=sys.stderr)
-            return 1
-    rates = [totals.transactions / wall for wall in walls]
-    median = statistics.median(rates)
+    generate = functools.partial(_generate, seed, households, transactions, workers)
+    run = _harness.run_parallel("replay", workers, rounds, freeze, generate, _replay_round, Totals)
+    if run is None:
+        return 1
+    totals = run.totals
+    rates = [totals.transactions / wall for wall in run.walls]
 
     print(f"engine:                         {engine}")
     print(f"households:                     {totals.households:,}")
@@ -612,35 +486,20 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, ro
         f"  mix:                          {_share(totals.buys, totals)} buys, {_share(totals.sells, totals)} sells, "
         f"{_share(totals.reinvests, totals)} reinvestments"
     )
-    print(f"workers:                        {workers} (os.cpu_count() = {os.cpu_count()})")
-    print(f"gc.freeze() after generation:   {'yes' if freeze else 'no'}")
-    print(f"load average (1 min):           {load_before:.2f} before, {load_after:.2f} after")
-    print(f"generation wall seconds:        {generated:.2f} (excluded from the rate)")
-    print("  per worker: " + ", ".join(f"{r.generate_seconds:.2f} s" for r in by_round[0]))
+    _harness.print_setup(run, workers, freeze, "excluded from the rate")
     print(f"replay rounds:                  {rounds} (each replays every household once, after a barrier)")
-    for round_, (wall, results) in enumerate(zip(walls, by_round, strict=True)):
-        worker_wall = max(r.replay_finished for r in results) - min(r.replay_started for r in results)
-        print(
-            f"  round {round_ + 1}: replay wall {wall:.2f} s (worker clocks {worker_wall:.2f} s)"
-            f" = {totals.transactions / wall:,.0f} tx/s"
-        )
+    for round_, (wall, results) in enumerate(zip(run.walls, run.by_round, strict=True)):
+        print(_harness.round_line(round_, wall, results, totals.transactions, "replay wall", "tx/s"))
         for r in results:
+            (inside_seconds,) = r.parts
             print(
-                f"    worker {r.worker}: {r.totals.transactions:,} tx in {r.replay_seconds:.2f} s"
-                f" = {r.rate:,.0f} tx/s single-core ({r.inside_seconds:.2f} s inside replay_ledger,"
+                f"    worker {r.worker}: {r.totals.transactions:,} tx in {r.loop_seconds:.2f} s"
+                f" = {_rate(r):,.0f} tx/s single-core ({inside_seconds:.2f} s inside replay_ledger,"
                 f" {r.cpu_seconds:.2f} s CPU; reference loop {r.reference_seconds:.3f} s)"
             )
-    print(
-        f"TRANSACTIONS PER SECOND:        {median:,.0f} median of {rounds} (best {max(rates):,.0f}, worst"
-        f" {min(rates):,.0f}); all workers, wall clock from barrier release to the last worker's result"
-    )
-    singles = [r.rate for results in by_round for r in results]
-    cpu_share = sum(r.cpu_seconds for rs in by_round for r in rs) / sum(r.replay_seconds for rs in by_round for r in rs)
-    if cpu_share < 0.9:
-        print(
-            f"WARNING: the workers ran only {100 * cpu_share:.0f}% of their replay wall time: other processes"
-            " competed for the cores, so the rate is too low; rerun on a quiet machine"
-        )
+    print(_harness.headline("TRANSACTIONS PER SECOND:        ", rates))
+    _harness.print_contention_warning(run, "replay wall time")
+    singles = [_rate(r) for r in run.results]
     print(f"single-core tx/s per worker:    median {statistics.median(singles):,.0f}")
     print(
         f"sales (sold lot parts):         {totals.sales:,} "
@@ -655,32 +514,19 @@ def run_parallel(households: int, transactions: int, workers: int, seed: int, ro
         f"({_share(totals.households_with_wash_sales, totals, totals.households)})"
     )
     print(f"open lots at the end:           {totals.open_lots:,}")
-    print("peak memory (max RSS):")
-    for r in by_round[-1]:
-        print(
-            f"  worker {r.worker}: {_mib(r.maxrss_kib)}"
-            f" ({_mib(r.maxrss_generated_kib)} after generating its ledgers, before the replay)"
-        )
-    print(f"  parent: {_mib(parent_kib)}; largest child (RUSAGE_CHILDREN): {_mib(children_kib)}")
-    total_kib = parent_kib + sum(r.maxrss_kib for r in by_round[-1])
-    print(f"  total across processes: {_mib(total_kib)} (sum of peaks; pages shared after fork count in each)")
+    _harness.print_peak_memory(run, "its ledgers, before the replay")
     return 0
 
 
 def engine_fingerprint() -> str:
     """Which version of the engine was measured (there is no commit to name while it is being edited)."""
-    path = Path(harvesting.engine.lots.__file__)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return f"{path.relative_to(Path(__file__).resolve().parents[1])} sha256 {digest}"
+    lots = harvesting.engine.lots
+    return f"{_harness.project_path(lots)} sha256 {_harness.source_digest([lots])}"
 
 
 def _share(count: int, totals: Totals, whole: int | None = None) -> str:
     whole = totals.transactions if whole is None else whole
     return f"{100 * count / whole:.1f}%" if whole else "-"
-
-
-def _mib(kib: int) -> str:
-    return f"{kib / 1024:,.0f} MiB"
 
 
 # --- profile --------------------------------------------------------------------------------------
@@ -711,42 +557,8 @@ def run_profile(households: int, transactions: int, seed: int, top: int) -> int:
     print(f"replay without profiler: {plain:.2f} s = {totals.transactions / plain:,.0f} tx/s single-core")
     print(f"replay under cProfile:   {profiled:.2f} s (the profiler's overhead inflates small, frequent calls)")
     print()
-    print(profile_table(profiler, top))
+    print(_harness.profile_table(profiler, top, [harvesting.engine.lots]))
     return 0
-
-
-def profile_table(profiler: cProfile.Profile, top: int) -> str:
-    """The ``top`` functions by own time, like ``pstats`` sorted by tottime, with one difference.
-
-    ``pstats`` names functions by file, line and name, so the ``__init__`` that ``@dataclass``
-    generates for each record (all "<string>:2(__init__)") collapse into one row that keeps the
-    figures of only one of them; building frozen ``Sale``, ``OpenLot`` and ``WashSale`` records is
-    a real cost, so here each is named after its class.
-    """
-    root = Path(__file__).resolve().parents[1]
-    generated = {
-        cls.__init__.__code__: f"{cls.__name__}.__init__ (@dataclass)"
-        for cls in vars(harvesting.engine.lots).values()
-        if isinstance(cls, type) and dataclasses.is_dataclass(cls)
-    }
-    rows: list[tuple[float, float, int, str]] = []
-    for entry in profiler.getstats():
-        code = entry.code
-        if isinstance(code, str):
-            name = code
-        elif code in generated:
-            name = generated[code]
-        else:
-            path = Path(code.co_filename)
-            where = path.relative_to(root) if path.is_relative_to(root) else path.name
-            name = f"{where}:{code.co_firstlineno}({code.co_qualname})"
-        rows.append((entry.inlinetime, entry.totaltime, entry.callcount, name))
-    total = sum(row[0] for row in rows)
-    lines = [f"top {top} of {len(rows)} functions by own time (tottime); all own time {total:.3f} s", ""]
-    lines.append(f"{'tottime':>8} {'share':>6} {'cumtime':>8} {'calls':>9}  function")
-    for own, cumulative, calls, name in sorted(rows, reverse=True)[:top]:
-        lines.append(f"{own:8.3f} {100 * own / total:5.1f}% {cumulative:8.3f} {calls:9,}  {name}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,8 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import _harness
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 5.0
 
@@ -242,8 +244,8 @@ def scan_round(firm: Any, warm: bool, profiler: cProfile.Profile | None = None) 
 
 def profile_table(profiler: cProfile.Profile, top: int) -> str:
     """The ``top`` functions by own time (tottime), named by path relative to the project."""
-    rows: list[tuple[float, float, int, str]] = []
-    project: list[tuple[float, float, int, str]] = []
+    rows: list[_harness.ProfileRow] = []
+    project: list[_harness.ProfileRow] = []
     for entry in profiler.getstats():
         code = entry.code
         mine = False
@@ -263,11 +265,7 @@ def profile_table(profiler: cProfile.Profile, top: int) -> str:
         rows.append(row)
         if mine:
             project.append(row)
-    total = sum(row[0] for row in rows)
-    lines = [f"top {top} of {len(rows)} functions by own time (tottime); all own time {total:.3f} s", ""]
-    lines.append(f"{'tottime':>8} {'share':>6} {'cumtime':>8} {'calls':>9}  function")
-    for own, cumulative, calls, name in sorted(rows, reverse=True)[:top]:
-        lines.append(f"{own:8.3f} {100 * own / total:5.1f}% {cumulative:8.3f} {calls:9,}  {name}")
+    lines = _harness.top_by_own_time(rows, top)
     lines.append("")
     lines.append("by cumulative time (the project's own functions):")
     for own, cumulative, calls, name in sorted(project, key=lambda row: -row[1])[:top]:
@@ -330,13 +328,13 @@ def run(url: str, rounds: int, warm: bool, profile: bool, top: int) -> int:
         for r in results
     ):
         print("WARNING: the rounds found different results", file=sys.stderr)
-    median = statistics.median(r.seconds for r in results)
-    worst = max(r.seconds for r in results)
+    seconds = [r.seconds for r in results]
+    median = statistics.median(seconds)
+    worst = max(seconds)
     print(f"opportunities by action:  {', '.join(f'{n} {action}' for action, n in sorted(first.actions.items()))}")
     print(
-        f"SCAN SECONDS (whole book): {median:.3f} median of {rounds} (best {min(r.seconds for r in results):.3f},"
-        f" worst {worst:.3f}); {1000 * median / max(1, first.households):.0f} ms per household,"
-        f" {first.lots / median:,.0f} lots/s"
+        f"SCAN SECONDS (whole book): {_harness.median_best_worst(seconds, '.3f', lower_is_better=True)};"
+        f" {1000 * median / max(1, first.households):.0f} ms per household, {first.lots / median:,.0f} lots/s"
     )
     verdict = "MET" if worst <= TARGET_SECONDS else "MET at the median only" if median <= TARGET_SECONDS else "MISSED"
     print(f"target <= {TARGET_SECONDS:.0f} s:              {verdict}")

@@ -67,28 +67,20 @@ excluded), and prints the top functions by own time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
-import dataclasses
+import functools
 import gc
-import hashlib
 import math
-import multiprocessing
 import os
 import random
-import resource
 import statistics
 import sys
-import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from multiprocessing.synchronize import Barrier
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -102,13 +94,12 @@ import taxprofiles.rules.federal
 import taxprofiles.rules.federal_tax
 import taxprofiles.rules.harvest_value
 import taxprofiles.rules.state
+from bench import _harness
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Opportunity, Purchase, Replacement, ScanLot, ScanPolicy, scan_household
-from taxprofiles.rules.federal import FilingStatus
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValuer
 
-ROOT = Path(__file__).resolve().parents[1]
 MEASURED_MODULES = (
     harvesting.engine.scan,
     harvesting.engine.holding,
@@ -176,40 +167,6 @@ FIRST_BUY = date(2019, 1, 2)
 RECENT_START = date(2021, 1, 4)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-
-YEARS = (2025, 2026)
-STATUS_WEIGHTS: dict[str, float] = {
-    FilingStatus.MARRIED_JOINT.value: 0.45,
-    FilingStatus.SINGLE.value: 0.33,
-    FilingStatus.HEAD_OF_HOUSEHOLD.value: 0.12,
-    FilingStatus.MARRIED_SEPARATE.value: 0.10,
-}
-STATE_WEIGHTS: dict[str, float] = {
-    "CA": 0.16,
-    "NY": 0.12,
-    "MA": 0.08,
-    "WA": 0.08,
-    "PA": 0.06,
-    "NJ": 0.04,
-    "TX": 0.07,
-    "FL": 0.05,
-    "": 0.10,
-    "IL": 0.03,
-    "CO": 0.02,
-    "GA": 0.02,
-    "OR": 0.02,
-    "MN": 0.02,
-    "NC": 0.02,
-    "VA": 0.02,
-    "AZ": 0.02,
-    "OH": 0.01,
-    "MI": 0.01,
-    "HI": 0.01,
-    "DC": 0.01,
-    "NV": 0.01,
-}
-STATUSES = tuple(STATUS_WEIGHTS)
-STATES = tuple(STATE_WEIGHTS)
 DEFAULT_POLICY = ScanPolicy()
 SCORES_SHARE = [0.5]  # set from --scores-share before any generation (workers inherit it by fork)
 
@@ -258,43 +215,6 @@ class Household:
     replacements: Mapping[str, Replacement]
     policy: ScanPolicy
     scores: dict[str, float] | None
-
-
-def _cents(amount: float) -> Decimal:
-    return Decimal(round(amount * 100)).scaleb(-2)
-
-
-def _log_uniform(rng: random.Random, low: float, high: float) -> float:
-    return math.exp(rng.uniform(math.log(low), math.log(high)))
-
-
-def _signed_gain(rng: random.Random, p_gain: float, p_loss: float, size: float) -> Decimal:
-    draw = rng.random()
-    if draw < p_gain:
-        return _cents(size)
-    if draw < p_gain + p_loss:
-        return -_cents(size * rng.uniform(0.1, 0.6))
-    return ZERO
-
-
-def _profile(rng: random.Random) -> tuple[int, str, str, Income]:
-    """A client's tax year (as ``bench/bench_harvest_value.py`` draws them)."""
-    year = rng.choice(YEARS)
-    status = rng.choices(STATUSES, weights=tuple(STATUS_WEIGHTS.values()))[0]
-    state = rng.choices(STATES, weights=tuple(STATE_WEIGHTS.values()))[0]
-    wages = _log_uniform(rng, 30_000, 2_000_000)
-    other = _log_uniform(rng, 100, max(200.0, 0.05 * wages)) if rng.random() < 0.6 else 0.0
-    portfolio = wages * rng.uniform(0.5, 8.0)
-    st_gains = _signed_gain(rng, 0.45, 0.20, portfolio * rng.uniform(0.002, 0.08))
-    if rng.random() < 0.04:
-        lt_gains = _cents(_log_uniform(rng, 300_000, 4_000_000))
-    else:
-        lt_gains = _signed_gain(rng, 0.60, 0.15, portfolio * rng.uniform(0.005, 0.25))
-    st_carry = _cents(_log_uniform(rng, 1_000, 150_000)) if rng.random() < 0.18 else ZERO
-    lt_carry = _cents(_log_uniform(rng, 1_000, 300_000)) if rng.random() < 0.22 else ZERO
-    p_itemize = 0.15 if wages < 100_000 else 0.35 if wages < 400_000 else 0.60
-    itemized = _cents(wages * rng.uniform(0.03, 0.18) + rng.uniform(0, 25_000)) if rng.random() < p_itemize else None
-    return year, status, state, Income(_cents(wages + other), st_gains, lt_gains, st_carry, lt_carry, itemized)
 
 
 def _loss_fraction(rng: random.Random) -> float:
@@ -382,7 +302,7 @@ def generate_household(seed: int, index: int, lots: int, variants: list[dict[str
         quantity = Decimal(f"{rng.uniform(10.0, 300.0) / float(CLOSES[symbol]):.4f}")
         description = f"dividend reinvestment of {quantity.normalize():f} {symbol} planned on {on.isoformat()}"
         purchases.append(Purchase(symbol, account, on, quantity, True, f"{description} in {account}"))
-    year, status, state, income = _profile(rng)
+    year, status, state, income = _harness.draw_tax_year(rng)  # as bench/bench_harvest_value.py draws them
     replacements = variants[0] if rng.random() < 0.75 else variants[rng.randint(1, len(variants) - 1)]
     policy = DEFAULT_POLICY
     if rng.random() < 0.2:
@@ -401,7 +321,7 @@ def generate_household(seed: int, index: int, lots: int, variants: list[dict[str
 
 
 @dataclass(slots=True)
-class Totals:
+class Totals(_harness.Tally):
     households: int = 0
     lots: int = 0
     taxable_lots: int = 0
@@ -417,10 +337,6 @@ class Totals:
     harvest_losses: Decimal = ZERO
     harvest_net_benefit: Decimal = ZERO
     checksum: Decimal = ZERO  # every opportunity's net benefit and loss: changes only if results change
-
-    def add(self, other: Totals) -> None:
-        for f in dataclasses.fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def count_inputs(households: list[Household], totals: Totals) -> None:
@@ -489,152 +405,32 @@ def scan_all(households: list[Household], totals: Totals) -> tuple[float, float]
 # --- workers --------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class WorkerResult:
-    worker: int
-    round: int
-    totals: Totals
-    generate_seconds: float = 0.0
-    loop_seconds: float = 0.0
-    valuer_seconds: float = 0.0
-    scan_seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    reference_seconds: float = 0.0
-    started: float = 0.0
-    finished: float = 0.0
-    maxrss_generated_kib: int = 0
-    maxrss_kib: int = 0
-    error: str = ""
-
-    @property
-    def rate(self) -> float:
-        return self.totals.lots / self.loop_seconds
-
-
-def reference_seconds() -> float:
-    """Time a fixed pure-Python loop: the host's speed drifts (shared vCPUs), and this shows by how much."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(2_000_000):
-        total += i
-    return time.perf_counter() - started
-
-
-def _maxrss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-
-
 def generate(seed: int, indexes: range, lots: int) -> list[Household]:
     variants = replacement_variants(seed)
     return [generate_household(seed, h, lots, variants) for h in indexes]
 
 
-def _worker(
-    worker: int,
-    workers: int,
-    households: int,
-    lots: int,
-    seed: int,
-    rounds: int,
-    freeze: bool,
-    barrier: Barrier,
-    results: Any,
-) -> None:
-    round_ = -1
-    try:
-        started = time.perf_counter()
-        mine = generate(seed, range(worker, households, workers), lots)
-        inputs = Totals()
-        count_inputs(mine, inputs)
-        generate_seconds = time.perf_counter() - started
-        if freeze:
-            gc.collect()
-            gc.freeze()
-        maxrss_generated = _maxrss_kib()
-        for round_ in range(rounds):
-            barrier.wait()
-            reference = reference_seconds()
-            barrier.wait()
-            totals = replace(inputs)
-            loop_started, cpu_started = time.perf_counter(), time.process_time()
-            valuer_seconds, scan_seconds = scan_all(mine, totals)
-            loop_finished, cpu_finished = time.perf_counter(), time.process_time()
-            results.put(
-                WorkerResult(
-                    worker,
-                    round_,
-                    totals,
-                    generate_seconds,
-                    loop_finished - loop_started,
-                    valuer_seconds,
-                    scan_seconds,
-                    cpu_finished - cpu_started,
-                    reference,
-                    loop_started,
-                    loop_finished,
-                    maxrss_generated,
-                    _maxrss_kib(),
-                )
-            )
-    except BaseException:
-        barrier.abort()
-        results.put(WorkerResult(worker, round_, Totals(), error=traceback.format_exc()))
+def _generate(seed: int, households: int, lots: int, workers: int, worker: int) -> tuple[list[Household], Totals]:
+    """Worker ``worker``'s households (those with ``h % workers == worker``) and the counts of their inputs."""
+    mine = generate(seed, range(worker, households, workers), lots)
+    inputs = Totals()
+    count_inputs(mine, inputs)
+    return mine, inputs
+
+
+def _rate(result: _harness.WorkerResult[Totals]) -> float:
+    """A worker's single-core rate: its lots over its own loop seconds."""
+    return result.totals.lots / result.loop_seconds
 
 
 def run_parallel(households: int, lots: int, workers: int, seed: int, rounds: int, freeze: bool) -> int:
     engine = engine_fingerprint()
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(workers + 1)
-    queue = context.Queue()
-    load_before = os.getloadavg()[0]
-    launched = time.perf_counter()
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(w, workers, households, lots, seed, rounds, freeze, barrier, queue),
-            name=f"scan-worker-{w}",
-            daemon=True,
-        )
-        for w in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    generated = 0.0
-    walls: list[float] = []
-    by_round: list[list[WorkerResult]] = []
-    for round_ in range(rounds):
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait()  # then the workers time the reference loop, all at once
-            barrier.wait()  # broken when a worker failed; its error arrives on the queue
-        released = time.perf_counter()
-        if round_ == 0:
-            generated = released - launched
-        results: list[WorkerResult] = []
-        for _ in processes:
-            result = queue.get()
-            if result.error:
-                print(f"worker {result.worker} failed in round {result.round}:\n{result.error}", file=sys.stderr)
-                return 1
-            results.append(result)
-        walls.append(time.perf_counter() - released)
-        by_round.append(sorted(results, key=lambda r: r.worker))
-    for process in processes:
-        process.join()
-    load_after = os.getloadavg()[0]
-    parent_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-
-    totals = Totals()
-    for result in by_round[0]:
-        totals.add(result.totals)
-    for results in by_round[1:]:
-        again = Totals()
-        for result in results:
-            again.add(result.totals)
-        if again != totals:
-            print("rounds disagree: the scan is not deterministic", file=sys.stderr)
-            return 1
-    rates = [totals.lots / wall for wall in walls]
+    generate_mine = functools.partial(_generate, seed, households, lots, workers)
+    run = _harness.run_parallel("scan", workers, rounds, freeze, generate_mine, scan_all, Totals)
+    if run is None:
+        return 1
+    totals = run.totals
+    rates = [totals.lots / wall for wall in run.walls]
     median = statistics.median(rates)
     per_million = 1_000_000 / median
 
@@ -644,46 +440,31 @@ def run_parallel(households: int, lots: int, workers: int, seed: int, rounds: in
         f"lots:                           {totals.lots:,} ({totals.taxable_lots:,} in taxable accounts); "
         f"{totals.purchases:,} recent or planned purchases"
     )
-    print(f"workers:                        {workers} (os.cpu_count() = {os.cpu_count()})")
-    print(f"scores:                         for {100 * SCORES_SHARE[0]:.0f}% of households")
-    print(f"gc.freeze() after generation:   {'yes' if freeze else 'no'}")
-    print(f"load average (1 min):           {load_before:.2f} before, {load_after:.2f} after")
-    print(f"generation wall seconds:        {generated:.2f} (excluded)")
-    print("  per worker: " + ", ".join(f"{r.generate_seconds:.2f} s" for r in by_round[0]))
+    scores = f"scores:                         for {100 * SCORES_SHARE[0]:.0f}% of households"
+    _harness.print_setup(run, workers, freeze, "excluded", extra=[scores])
     print(f"scan rounds:                    {rounds} (each scans every household once, after a barrier)")
-    for round_, (wall, results) in enumerate(zip(walls, by_round, strict=True)):
-        worker_wall = max(r.finished for r in results) - min(r.started for r in results)
-        print(
-            f"  round {round_ + 1}: wall {wall:.2f} s (worker clocks {worker_wall:.2f} s)"
-            f" = {totals.lots / wall:,.0f} lots/s"
-        )
+    for round_, (wall, results) in enumerate(zip(run.walls, run.by_round, strict=True)):
+        print(_harness.round_line(round_, wall, results, totals.lots, "wall", "lots/s"))
         for r in results:
+            valuer_seconds, scan_seconds = r.parts
             print(
                 f"    worker {r.worker}: {r.totals.lots:,} lots in {r.loop_seconds:.2f} s"
-                f" = {r.rate:,.0f} lots/s single-core ({r.valuer_seconds:.2f} s building valuers,"
-                f" {r.scan_seconds:.2f} s inside scan_household, {r.cpu_seconds:.2f} s CPU;"
+                f" = {_rate(r):,.0f} lots/s single-core ({valuer_seconds:.2f} s building valuers,"
+                f" {scan_seconds:.2f} s inside scan_household, {r.cpu_seconds:.2f} s CPU;"
                 f" reference loop {r.reference_seconds:.3f} s)"
             )
-    print(
-        f"LOTS PER SECOND:                {median:,.0f} median of {rounds} (best {max(rates):,.0f}, worst"
-        f" {min(rates):,.0f}); all workers, wall clock from barrier release to the last worker's result"
-    )
+    print(_harness.headline("LOTS PER SECOND:                ", rates))
     verdict = "MET" if per_million <= TARGET_SECONDS_PER_MILLION else "MISSED"
     print(
         f"SECONDS FOR 1,000,000 LOTS:     {per_million:.2f} s at the median rate"
         f" (target <= {TARGET_SECONDS_PER_MILLION:.0f} s: {verdict})"
     )
-    all_results = [r for results in by_round for r in results]
-    cpu_share = sum(r.cpu_seconds for r in all_results) / sum(r.loop_seconds for r in all_results)
-    if cpu_share < 0.9:
-        print(
-            f"WARNING: the workers ran only {100 * cpu_share:.0f}% of their wall time: other processes"
-            " competed for the cores, so the rate is too low; rerun on a quiet machine"
-        )
-    singles = [r.rate for r in all_results]
+    all_results = run.results
+    _harness.print_contention_warning(run, "wall time")
+    singles = [_rate(r) for r in all_results]
     loop = sum(r.loop_seconds for r in all_results)
-    building = sum(r.valuer_seconds for r in all_results)
-    scanning = sum(r.scan_seconds for r in all_results)
+    building = sum(r.parts[0] for r in all_results)
+    scanning = sum(r.parts[1] for r in all_results)
     cpu_rate = totals.lots * rounds / sum(r.cpu_seconds for r in all_results)
     print(
         f"single-core lots/s per worker:  median {statistics.median(singles):,.0f} by wall clock;"
@@ -711,37 +492,22 @@ def run_parallel(households: int, lots: int, workers: int, seed: int, rounds: in
     print(f"  blocked (wash sale):          {totals.blocked:,}")
     print(f"  no replacement:               {totals.no_replacement:,}")
     print(f"  checksum:                     {totals.checksum}")
-    print("peak memory (max RSS):")
-    for r in by_round[-1]:
-        print(
-            f"  worker {r.worker}: {_mib(r.maxrss_kib)}"
-            f" ({_mib(r.maxrss_generated_kib)} after generating its households, before the scan)"
-        )
-    print(f"  parent: {_mib(parent_kib)}; largest child (RUSAGE_CHILDREN): {_mib(children_kib)}")
-    total_kib = parent_kib + sum(r.maxrss_kib for r in by_round[-1])
-    memory_verdict = "MET" if total_kib / 1024 < TARGET_MEMORY_MIB else "MISSED"
-    print(
-        f"  total across processes: {_mib(total_kib)} (sum of peaks; pages shared after fork count in each;"
-        f" target < 2 GB: {memory_verdict})"
-    )
+    memory_verdict = "MET" if run.total_kib / 1024 < TARGET_MEMORY_MIB else "MISSED"
+    _harness.print_peak_memory(run, "its households, before the scan", f"; target < 2 GB: {memory_verdict}")
     return 0
 
 
 def engine_fingerprint() -> str:
     """Which version of the engine was measured (there is no commit to name while it is being edited)."""
-    digest = hashlib.sha256()
-    for module in MEASURED_MODULES:
-        digest.update(Path(module.__file__ or "").read_bytes())
-    names = ", ".join(Path(module.__file__ or "").relative_to(ROOT).as_posix() for module in MEASURED_MODULES[:3])
-    return f"sha256 {digest.hexdigest()[:12]} of {names} and taxprofiles/rules/{{federal_tax,federal,capital,state}}"
+    names = ", ".join(_harness.project_path(module) for module in MEASURED_MODULES[:3])
+    return (
+        f"sha256 {_harness.source_digest(MEASURED_MODULES)} of {names}"
+        " and taxprofiles/rules/{federal_tax,federal,capital,state}"
+    )
 
 
 def _share(count: int, whole: int) -> str:
     return f"{100 * count / whole:.1f}%" if whole else "-"
-
-
-def _mib(kib: int) -> str:
-    return f"{kib / 1024:,.0f} MiB"
 
 
 # --- profile --------------------------------------------------------------------------------------
@@ -773,36 +539,8 @@ def run_profile(households: int, lots: int, seed: int, top: int) -> int:
     )
     print(f"scan under cProfile:   {profiled:.2f} s (the profiler's overhead inflates small, frequent calls)")
     print()
-    print(profile_table(profiler, top))
+    print(_harness.profile_table(profiler, top, MEASURED_MODULES))
     return 0
-
-
-def profile_table(profiler: cProfile.Profile, top: int) -> str:
-    """The ``top`` functions by own time, with each ``@dataclass``-generated ``__init__`` named by its class."""
-    generated = {
-        cls.__init__.__code__: f"{cls.__name__}.__init__ (@dataclass)"
-        for module in MEASURED_MODULES
-        for cls in vars(module).values()
-        if isinstance(cls, type) and dataclasses.is_dataclass(cls)
-    }
-    rows: list[tuple[float, float, int, str]] = []
-    for entry in profiler.getstats():
-        code = entry.code
-        if isinstance(code, str):
-            name = code
-        elif code in generated:
-            name = generated[code]
-        else:
-            path = Path(code.co_filename)
-            where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
-            name = f"{where}:{code.co_firstlineno}({code.co_qualname})"
-        rows.append((entry.inlinetime, entry.totaltime, entry.callcount, name))
-    total = sum(row[0] for row in rows)
-    lines = [f"top {top} of {len(rows)} functions by own time (tottime); all own time {total:.3f} s", ""]
-    lines.append(f"{'tottime':>8} {'share':>6} {'cumtime':>8} {'calls':>9}  function")
-    for own, cumulative, calls, name in sorted(rows, reverse=True)[:top]:
-        lines.append(f"{own:8.3f} {100 * own / total:5.1f}% {cumulative:8.3f} {calls:9,}  {name}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
