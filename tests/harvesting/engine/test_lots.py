@@ -9,6 +9,7 @@ import sys
 from collections import defaultdict, deque
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -27,47 +28,17 @@ from harvesting.engine.lots import (
     shares,
 )
 from harvesting.engine.money import to_cents
+from tests.harvesting.engine.entries import acting
+from tests.harvesting.engine.entries import entry as shared_entry
 
 D = Decimal
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ENGINE_DIR = PROJECT_ROOT / "harvesting" / "engine"
 
 
-def entry(
-    row: int,
-    action: Action,
-    on: date,
-    quantity: str,
-    price: str,
-    *,
-    fees: str = "0",
-    account: str = "A1",
-    symbol: str = "AAPL",
-    lot: str = "",
-    cost_basis: str | None = None,
-    acquired: date | None = None,
-) -> LedgerEntry:
-    return LedgerEntry(
-        row=row,
-        account=account,
-        symbol=symbol,
-        action=action,
-        trade_date=on,
-        quantity=D(quantity),
-        price=D(price),
-        fees=D(fees),
-        lot=lot,
-        cost_basis=None if cost_basis is None else D(cost_basis),
-        acquired=acquired,
-    )
-
-
-def buy(row: int, on: date, quantity: str, price: str, **kwargs: object) -> LedgerEntry:
-    return entry(row, Action.BUY, on, quantity, price, **kwargs)  # type: ignore[arg-type]
-
-
-def sell(row: int, on: date, quantity: str, price: str, **kwargs: object) -> LedgerEntry:
-    return entry(row, Action.SELL, on, quantity, price, **kwargs)  # type: ignore[arg-type]
+entry = partial(shared_entry, symbol="AAPL")
+buy = acting(Action.BUY, "AAPL")
+sell = acting(Action.SELL, "AAPL")
 
 
 def lots_by_name(replay: Replay) -> dict[str, OpenLot]:

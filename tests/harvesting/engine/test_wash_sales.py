@@ -23,79 +23,14 @@ from harvesting.engine.lots import (
     WashSale,
     replay_ledger,
 )
+from tests.harvesting.engine.entries import acting, entry
 
 D = Decimal
 
 
-def entry(
-    row: int,
-    action: Action,
-    on: date,
-    quantity: str,
-    price: str,
-    *,
-    fees: str = "0",
-    account: str = "A1",
-    symbol: str = "XYZ",
-    lot: str = "",
-    cost_basis: str | None = None,
-    acquired: date | None = None,
-) -> LedgerEntry:
-    return LedgerEntry(
-        row=row,
-        account=account,
-        symbol=symbol,
-        action=action,
-        trade_date=on,
-        quantity=D(quantity),
-        price=D(price),
-        fees=D(fees),
-        lot=lot,
-        cost_basis=None if cost_basis is None else D(cost_basis),
-        acquired=acquired,
-    )
-
-
-def buy(
-    row: int,
-    on: date,
-    quantity: str,
-    price: str,
-    *,
-    fees: str = "0",
-    account: str = "A1",
-    symbol: str = "XYZ",
-    lot: str = "",
-) -> LedgerEntry:
-    return entry(row, Action.BUY, on, quantity, price, fees=fees, account=account, symbol=symbol, lot=lot)
-
-
-def reinvest(
-    row: int,
-    on: date,
-    quantity: str,
-    price: str,
-    *,
-    fees: str = "0",
-    account: str = "A1",
-    symbol: str = "XYZ",
-    lot: str = "",
-) -> LedgerEntry:
-    return entry(row, Action.REINVEST, on, quantity, price, fees=fees, account=account, symbol=symbol, lot=lot)
-
-
-def sell(
-    row: int,
-    on: date,
-    quantity: str,
-    price: str,
-    *,
-    fees: str = "0",
-    account: str = "A1",
-    symbol: str = "XYZ",
-    lot: str = "",
-) -> LedgerEntry:
-    return entry(row, Action.SELL, on, quantity, price, fees=fees, account=account, symbol=symbol, lot=lot)
+buy = acting(Action.BUY)
+reinvest = acting(Action.REINVEST)
+sell = acting(Action.SELL)
 
 
 def lot_figures(replay: Replay) -> list[tuple[str, str, Decimal, Decimal, Decimal, date]]:
