@@ -177,15 +177,13 @@ def holdings_import(
     An optional ``lot`` column names the lot.
     """
     rows, check = _open_file(filename, content, firm, ImportKind.HOLDINGS, HOLDINGS_COLUMNS)
-    clients: dict[str, list[Client]] = {}
-    for client in Client.objects.filter(household__firm=firm).select_related("household"):
-        clients.setdefault(client.external_id.upper(), []).append(client)
+    clients = clients_of_firm(firm)
     securities = _security_lookup()
     accounts: dict[tuple[int, str], Account] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
         f = row.fields
-        client = check.field(row, lambda f=f: _client(clients, f["client_id"]))
+        client = check.field(row, lambda f=f: find_client(clients, f["client_id"]))
         security = check.field(row, lambda f=f: _security(securities, f["security_name"], "security_name"))
         quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity", **QUANTITY))
         basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False, **MONEY))
@@ -226,7 +224,15 @@ def holdings_import(
     )
 
 
-def _client(clients: dict[str, list[Client]], raw: str) -> Client:
+def clients_of_firm(firm: Firm) -> dict[str, list[Client]]:
+    """Map upper-cased client ids to the firm's clients (a list, so an id used twice can be reported)."""
+    clients: dict[str, list[Client]] = {}
+    for client in Client.objects.filter(household__firm=firm).select_related("household"):
+        clients.setdefault(client.external_id.upper(), []).append(client)
+    return clients
+
+
+def find_client(clients: dict[str, list[Client]], raw: str) -> Client:
     if not raw:
         raise FieldError("client_id is empty")
     found = clients.get(raw.upper(), [])

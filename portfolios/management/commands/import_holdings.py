@@ -9,8 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from portfolios.importers import HOLDINGS_COLUMNS, holdings_import
-from portfolios.management.commands._importing import read_file
-from portfolios.models import Firm
+from portfolios.management.commands._importing import firm_from_option, read_file
 from taxharvest.errors import ApplicationError
 
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--firm", help="Slug of the firm whose clients the file names (default: the only firm).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        firm = _firm(options["firm"])
+        firm = firm_from_option(options["firm"])
         content = read_file(options["file"])
         try:
             result = holdings_import(
@@ -38,15 +37,3 @@ class Command(BaseCommand):
                 f"Imported {result.transactions} lots into {result.households} household(s) of {firm.name}."
             )
         )
-
-
-def _firm(slug: str | None) -> Firm:
-    if slug:
-        firm = Firm.objects.filter(slug=slug).first()
-        if firm is None:
-            raise CommandError(f"No firm with the slug {slug!r}.")
-        return firm
-    firms = list(Firm.objects.all()[:2])
-    if len(firms) != 1:
-        raise CommandError("Name the firm with --firm SLUG." if firms else "There is no firm yet.")
-    return firms[0]
