@@ -192,3 +192,65 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.security_id} {self.quantity} loss {self.loss} ({self.status})"
+
+
+class TradingControls(models.Model):
+    """A firm's guardrails on automatic and approved trading, and its kill switch."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="trading_controls")
+    kill_switch = models.BooleanField(default=False, help_text="On: no order is submitted for any household.")
+    max_orders_per_household_per_day = models.PositiveIntegerField(default=20)
+    max_notional_per_household_per_day = models.DecimalField(**MONEY, default=Decimal("1000000.00"))
+
+    class Meta:
+        verbose_name_plural = "trading controls"
+
+    def __str__(self) -> str:
+        return f"Trading controls of {self.firm}"
+
+
+class OrderStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    SUBMITTED = "submitted", "Submitted"
+    PARTIALLY_FILLED = "partially_filled", "Partially filled"
+    FILLED = "filled", "Filled"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class Order(models.Model):
+    """One order of a harvest. ``client_order_id`` is the idempotency key the broker sees."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="orders")
+    account = models.ForeignKey("portfolios.Account", on_delete=models.PROTECT, related_name="orders")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=4)
+    quantity = models.DecimalField(**QUANTITY)
+    lot_name = models.CharField(
+        max_length=64, blank=True, help_text="The lot a sell relieves (specific identification)."
+    )
+    client_order_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PROPOSED)
+    broker = models.CharField(max_length=20)
+    broker_order_id = models.CharField(max_length=64, blank=True)
+    filled_quantity = models.DecimalField(**QUANTITY, default=Decimal("0"))
+    average_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_automatically = models.BooleanField(default=False)
+    tax_value_at_decision = models.DecimalField(**MONEY, null=True, blank=True)
+    model_version_at_decision = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    filled_at = models.DateTimeField(null=True, blank=True)
+    transaction = models.OneToOneField(
+        "portfolios.Transaction", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.quantity} {self.security_id} ({self.status})"

@@ -22,6 +22,7 @@ from harvesting.engine import rebound
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Opportunity as Found
 from harvesting.engine.scan import Purchase, ScanLot, ScanPolicy, scan_household
+from harvesting.execution import approve_automatic
 from harvesting.models import (
     HarvestPolicy,
     HarvestRun,
@@ -77,6 +78,7 @@ def scan_task(run_id: int, household_id: int) -> int:
         logger.exception("scan of household %s failed", household_id)
         HarvestRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=f"{household}: {exc}")
         raise
+    approve_automatic(run_id, household_id)
     HarvestRun.objects.filter(pk=run_id).update(
         households_done=F("households_done") + 1,
         lots_scanned=F("lots_scanned") + lots_scanned,

@@ -33,7 +33,8 @@ def choose_replacements(
     firm_pairs = pairs or {}
     index = {symbol: i for i, symbol in enumerate(symbols)}
     clean = np.nan_to_num(returns, nan=0.0)
-    correlation = np.corrcoef(clean, rowvar=False) if clean.shape[0] > 2 else np.zeros((len(symbols),) * 2)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a flat series has no correlation: NaN, then 0
+        correlation = np.corrcoef(clean, rowvar=False) if clean.shape[0] > 2 else np.zeros((len(symbols),) * 2)
     correlation = np.nan_to_num(correlation, nan=0.0)
 
     def group(symbol: str) -> str:

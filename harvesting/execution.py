@@ -1,0 +1,302 @@
+"""Executing a harvest exactly once: sell the lot, then buy the replacement with what the sale raised.
+
+Each order's idempotency key is its ``client_order_id``. A task that dies after submitting finds the
+order again by that key on its next run (``get_order``); it never submits twice. Each fill becomes a
+ledger transaction in the same database transaction as the order's update, and the household's lots
+are rebuilt from the ledger, so the engine (wash sales included) stays the single source of truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from brokers import paper
+from brokers.base import Broker, BrokerError, BrokerOrder, BrokerOrderStatus, OrderNotFound, OrderRequest, Side
+from brokers.paper import PaperBroker
+from harvesting.models import (
+    Automation,
+    HarvestPolicy,
+    Opportunity,
+    OpportunityStatus,
+    Order,
+    OrderStatus,
+    TradingControls,
+)
+from portfolios.holdings import latest_quotes
+from portfolios.models import Account, Action, Price, Security, Transaction, User
+from portfolios.services import household_rebuild_lots
+from taxharvest.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+SHARE_PLACES = Decimal("0.0001")
+FINAL = {OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+POLL_AFTER = timedelta(minutes=1)
+
+
+def broker_for(account: Account) -> Broker:
+    """The account's broker: Alpaca where configured, else the paper broker on stored prices."""
+    if account.broker == "alpaca":
+        from brokers.alpaca import alpaca_broker_from_settings
+
+        return alpaca_broker_from_settings()
+    return PaperBroker(_stored_price, _half_spread_bps(), paper.behaviour)
+
+
+def _half_spread_bps() -> Decimal:
+    return Decimal(str(getattr(settings, "PAPER_HALF_SPREAD_BPS", "5")))
+
+
+def _stored_price(symbol: str) -> tuple[Decimal, object] | None:
+    security = Security.objects.filter(symbol=symbol, tradable=True).first()
+    if security is None:
+        return None
+    quote = latest_quotes([security.pk]).get(security.pk)
+    return None if quote is None else (quote.price, quote.at)
+
+
+def _market_now() -> datetime:
+    """The feed's clock: the newest price's time (replayed history runs behind the wall clock)."""
+    newest = Price.objects.aggregate(newest=Max("timestamp"))["newest"]
+    return newest or timezone.now()
+
+
+# --- decisions ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def opportunity_approve(*, opportunity: Opportunity, user: User | None, automatic: bool = False) -> Order:
+    """Approve a harvest: create its sell order and queue the execution. Approving twice changes nothing."""
+    opportunity = (
+        Opportunity.objects.select_for_update().select_related("household__firm", "lot__account").get(pk=opportunity.pk)
+    )
+    existing = opportunity.orders.filter(side=Side.SELL).first()
+    if existing is not None:
+        return existing
+    if opportunity.status != OpportunityStatus.OPEN or opportunity.explanation.get("action") != "harvest":
+        raise ApplicationError("Only an open, recommended harvest can be approved.")
+    if opportunity.expires_at < _market_now():
+        raise ApplicationError("This opportunity has expired: prices have moved on since the scan. Scan again.")
+    if opportunity.lot is None:
+        raise ApplicationError("The lot has changed since the scan; scan again.")
+    notional = opportunity.quantity * opportunity.price
+    _check_guardrails(opportunity, notional)
+    order = Order.objects.create(
+        opportunity=opportunity,
+        account=opportunity.lot.account,
+        security=opportunity.security,
+        side=Side.SELL,
+        quantity=opportunity.quantity,
+        lot_name=opportunity.lot_name,
+        client_order_id=f"th-{opportunity.pk}-sell",
+        status=OrderStatus.APPROVED,
+        broker=opportunity.lot.account.broker,
+        approved_by=user,
+        approved_automatically=automatic,
+        tax_value_at_decision=opportunity.tax_value,
+        model_version_at_decision=opportunity.model_version.version if opportunity.model_version else "",
+    )
+    opportunity.status = OpportunityStatus.APPROVED
+    opportunity.decided_by = user
+    opportunity.save(update_fields=["status", "decided_by"])
+    transaction.on_commit(lambda: async_task("harvesting.execution.execute_harvest_task", opportunity.pk))
+    return order
+
+
+@transaction.atomic
+def opportunity_reject(*, opportunity: Opportunity, user: User, reason: str) -> Opportunity:
+    if opportunity.status not in (OpportunityStatus.OPEN, OpportunityStatus.BLOCKED):
+        raise ApplicationError("Only an open opportunity can be rejected.")
+    if not reason.strip():
+        raise ApplicationError("Say why you reject it.")
+    opportunity.status = OpportunityStatus.REJECTED
+    opportunity.decided_by = user
+    opportunity.decision_reason = reason.strip()[:200]
+    opportunity.save(update_fields=["status", "decided_by", "decision_reason"])
+    return opportunity
+
+
+def approve_automatic(run_id: int, household_id: int) -> int:
+    """Approve a household's recommended harvests from a run when its policy is automatic; return how many.
+
+    Within the firm's guardrails: the first harvest that would cross them stops the rest.
+    """
+    if not HarvestPolicy.objects.filter(household_id=household_id, automation=Automation.AUTOMATIC).exists():
+        return 0
+    approved = 0
+    for opportunity in Opportunity.objects.filter(
+        run_id=run_id, household_id=household_id, status=OpportunityStatus.OPEN, rank__isnull=False
+    ).order_by("rank"):
+        try:
+            opportunity_approve(opportunity=opportunity, user=None, automatic=True)
+            approved += 1
+        except ApplicationError as exc:
+            logger.info("automatic harvest %s not approved: %s", opportunity.pk, exc.message)
+            break
+    return approved
+
+
+def _check_guardrails(opportunity: Opportunity, notional: Decimal) -> None:
+    controls = TradingControls.objects.filter(firm=opportunity.household.firm).first()
+    if controls is None:
+        return
+    if controls.kill_switch:
+        raise ApplicationError("Trading is halted: the firm's kill switch is on.")
+    today = Order.objects.filter(opportunity__household=opportunity.household, created_at__date=timezone.localdate())
+    if today.count() + 2 > controls.max_orders_per_household_per_day:
+        raise ApplicationError("The household has reached its maximum number of orders for today.")
+    traded = sum((o.quantity * (o.average_price or opportunity.price) for o in today), Decimal(0))
+    if traded + 2 * notional > controls.max_notional_per_household_per_day:
+        raise ApplicationError("This harvest would exceed the household's daily notional limit.")
+
+
+# --- execution ---------------------------------------------------------------------------------------
+
+
+def execute_harvest_task(opportunity_id: int) -> str:
+    """django-q2 task: advance a harvest as far as the broker allows; safe to run any number of times."""
+    opportunity = Opportunity.objects.select_related("household").get(pk=opportunity_id)
+    sell = opportunity.orders.get(side=Side.SELL)
+    sell = advance_order(sell)
+    if sell.status not in FINAL:
+        _poll_later(opportunity_id)
+        return f"sell {sell.status}"
+    if sell.filled_quantity == 0:
+        Opportunity.objects.filter(pk=opportunity_id).update(
+            status=OpportunityStatus.OPEN, decision_reason=f"The sale failed: {sell.reason or sell.status}"
+        )
+        return f"sell {sell.status}: nothing bought"
+    buy = opportunity.orders.filter(side=Side.BUY).first() or _create_buy(opportunity, sell)
+    if buy is None:
+        Opportunity.objects.filter(pk=opportunity_id).update(
+            status=OpportunityStatus.EXECUTED, decision_reason="Sold; no replacement was bought."
+        )
+        return "sold; no replacement"
+    buy = advance_order(buy)
+    if buy.status not in FINAL:
+        _poll_later(opportunity_id)
+        return f"buy {buy.status}"
+    Opportunity.objects.filter(pk=opportunity_id).update(status=OpportunityStatus.EXECUTED)
+    return f"sold {sell.filled_quantity}, bought {buy.filled_quantity}"
+
+
+def _create_buy(opportunity: Opportunity, sell: Order) -> Order | None:
+    """The replacement, sized to what the sale actually raised (a partial fill buys less)."""
+    if opportunity.replacement is None:
+        return None
+    quote = _stored_price(opportunity.replacement.symbol)
+    if quote is None:
+        return None
+    proceeds = sell.filled_quantity * (sell.average_price or Decimal(0))
+    # Sized at the price plus the expected half-spread, so the purchase never costs more than the sale raised.
+    ask = quote[0] * (1 + _half_spread_bps() / 10000)
+    quantity = (proceeds / ask).quantize(SHARE_PLACES, ROUND_DOWN)
+    if quantity <= 0:
+        return None
+    order, _ = Order.objects.get_or_create(
+        client_order_id=f"th-{opportunity.pk}-buy",
+        defaults={
+            "opportunity": opportunity,
+            "account": sell.account,
+            "security": opportunity.replacement,
+            "side": Side.BUY,
+            "quantity": quantity,
+            "status": OrderStatus.APPROVED,
+            "broker": sell.broker,
+            "approved_by": sell.approved_by,
+            "approved_automatically": sell.approved_automatically,
+            "tax_value_at_decision": sell.tax_value_at_decision,
+            "model_version_at_decision": sell.model_version_at_decision,
+        },
+    )
+    return order
+
+
+def advance_order(order: Order) -> Order:
+    """Submit an approved order (or find it again), then record whatever the broker says has filled."""
+    broker = broker_for(order.account)
+    if order.status == OrderStatus.APPROVED:
+        controls = TradingControls.objects.filter(firm_id=order.account.household.firm_id).first()
+        if controls is not None and controls.kill_switch:
+            return order  # stays approved; submitted when the switch is off and the task runs again
+        request = OrderRequest(order.client_order_id, order.security.symbol, Side(order.side), order.quantity)
+        try:
+            result = broker.submit_order(request)
+        except BrokerError as exc:
+            if not exc.retryable:
+                return _record(order, None, reason=exc.message)
+            try:
+                result = broker.get_order(order.client_order_id)  # it may have arrived after all
+            except OrderNotFound:
+                raise exc from None  # never arrived: the task's retry submits it, once
+    else:
+        if order.status in FINAL:
+            return order
+        result = broker.get_order(order.client_order_id)
+    return _record(order, result)
+
+
+@transaction.atomic
+def _record(order: Order, result: BrokerOrder | None, reason: str = "") -> Order:
+    """Update the order and its ledger transaction together; rebuild the household's lots."""
+    order = Order.objects.select_for_update().select_related("account__household", "security").get(pk=order.pk)
+    if result is None:
+        order.status, order.reason = OrderStatus.REJECTED, reason[:200]
+        order.save(update_fields=["status", "reason"])
+        return order
+    order.broker_order_id = result.broker_order_id
+    order.submitted_at = order.submitted_at or result.submitted_at or timezone.now()
+    order.status = {
+        BrokerOrderStatus.ACCEPTED: OrderStatus.SUBMITTED,
+        BrokerOrderStatus.PARTIALLY_FILLED: OrderStatus.PARTIALLY_FILLED,
+        BrokerOrderStatus.FILLED: OrderStatus.FILLED,
+        BrokerOrderStatus.REJECTED: OrderStatus.REJECTED,
+        BrokerOrderStatus.CANCELLED: OrderStatus.CANCELLED,
+        BrokerOrderStatus.EXPIRED: OrderStatus.EXPIRED,
+    }[result.status]
+    order.reason = result.reason[:200]
+    if result.filled_quantity > order.filled_quantity and result.average_price is not None:
+        order.filled_quantity, order.average_price = result.filled_quantity, result.average_price
+        order.filled_at = result.filled_at or timezone.now()
+        trade_date = timezone.localtime(order.filled_at).date()
+        fields = {
+            "account": order.account,
+            "security": order.security,
+            "action": Action.SELL if order.side == Side.SELL else Action.BUY,
+            "trade_date": trade_date,
+            "quantity": order.filled_quantity,
+            "price": order.average_price,
+            "lot_name": order.lot_name,
+        }
+        if order.transaction_id is None:
+            order.transaction = Transaction.objects.create(**fields)
+        else:
+            Transaction.objects.filter(pk=order.transaction_id).update(**fields)
+        order.save()
+        household_rebuild_lots(household=order.account.household)
+    else:
+        order.save()
+    return order
+
+
+def _poll_later(opportunity_id: int) -> None:
+    """Check again in a minute (an order waiting for the market to open, or still filling)."""
+    name = f"harvest-{opportunity_id}-poll"
+    if not Schedule.objects.filter(name=name, next_run__gt=timezone.now()).exists():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={
+                "func": "harvesting.execution.execute_harvest_task",
+                "args": str(opportunity_id),
+                "schedule_type": Schedule.ONCE,
+                "next_run": timezone.now() + POLL_AFTER,
+            },
+        )
