@@ -7,7 +7,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from harvesting.models import HarvestPolicy, HarvestRun, ModelVersion, Opportunity, PlannedPurchase, ReplacementPair
+from harvesting.models import (
+    HarvestPolicy,
+    HarvestRun,
+    ModelVersion,
+    Opportunity,
+    Order,
+    PlannedPurchase,
+    ReplacementPair,
+    TradingControls,
+)
 from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin
 
 
@@ -69,3 +78,42 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
+
+
+@admin.register(TradingControls)
+class TradingControlsAdmin(FirmScopedAdmin):
+    """The firm's kill switch and daily guardrails."""
+
+    firm_lookup = "firm"
+    list_display = ["firm", "kill_switch", "max_orders_per_household_per_day", "max_notional_per_household_per_day"]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if request.user.is_superuser else ["firm"]
+
+    def save_model(self, request: HttpRequest, obj: TradingControls, form: Any, change: bool) -> None:
+        if not request.user.is_superuser:
+            obj.firm_id = request.user.firm_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    """Every order with who or what approved it, the tax value and model version at the decision."""
+
+    firm_lookup = "account__household__firm"
+    list_display = [
+        "created_at",
+        "side",
+        "security",
+        "quantity",
+        "status",
+        "filled_quantity",
+        "average_price",
+        "approved_by",
+        "approved_automatically",
+        "tax_value_at_decision",
+        "model_version_at_decision",
+        "client_order_id",
+    ]
+    list_filter = ["status", "side", "approved_automatically"]
+    list_select_related = ["security", "approved_by"]

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
 
 from brokers import paper
 from brokers.models import PaperOrder
@@ -171,3 +173,19 @@ def test_an_automatic_household_is_harvested_by_the_scan_itself(
         scan_start(firm=smiths.firm, household=smiths)
     sell = Order.objects.get(side="sell")
     assert (sell.approved_automatically, sell.approved_by, sell.status) == (True, None, OrderStatus.FILLED)
+
+
+def test_a_firm_admin_turns_the_kill_switch_on_in_the_admin(bob, acme):
+    client = HttpClient()
+    client.force_login(bob)
+    response = client.post(
+        reverse("admin:harvesting_tradingcontrols_add"),
+        {
+            "kill_switch": "on",
+            "max_orders_per_household_per_day": "20",
+            "max_notional_per_household_per_day": "1000000",
+        },
+    )
+    assert response.status_code == 302, response.text
+    assert TradingControls.objects.get().firm == acme
+    assert TradingControls.objects.get().kill_switch is True
