@@ -35,3 +35,14 @@ def run_opportunities(run: HarvestRun, user: User) -> QuerySet[Opportunity]:
         .select_related("household", "security", "replacement")
         .order_by("household__name", F("rank").asc(nulls_last=True), "-net_benefit", "-loss")
     )
+
+
+def opportunity_get_for_user(user: User, opportunity_id: int) -> Opportunity:
+    opportunity = (
+        Opportunity.objects.filter(pk=opportunity_id, household__in=households_for_user(user))
+        .select_related("household", "security", "run")
+        .first()
+    )
+    if opportunity is None:
+        raise Http404("No such opportunity.")
+    return opportunity

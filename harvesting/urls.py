@@ -7,4 +7,16 @@ app_name = "harvesting"
 urlpatterns = [
     path("households/<int:household_id>/scan/", views.household_scan_start, name="household_scan"),
     path("scans/<int:run_id>/", views.run_detail, name="run_detail"),
+    path(
+        "opportunities/<int:opportunity_id>/approve/",
+        views.opportunity_decide,
+        {"decision": "approve"},
+        name="opportunity_approve",
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/reject/",
+        views.opportunity_decide,
+        {"decision": "reject"},
+        name="opportunity_reject",
+    ),
 ]

@@ -189,3 +189,33 @@ def test_a_firm_admin_turns_the_kill_switch_on_in_the_admin(bob, acme):
     assert response.status_code == 302, response.text
     assert TradingControls.objects.get().firm == acme
     assert TradingControls.objects.get().kill_switch is True
+
+
+def test_an_advisor_approves_from_the_scan_page_and_the_harvest_executes(
+    opportunity, alice, django_capture_on_commit_callbacks
+):
+    client = HttpClient()
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("harvesting:opportunity_approve", args=[opportunity.pk]), follow=True)
+    assert "Approved: selling AAPL" in response.text
+    assert "<td>Approved</td>" in response.text  # the page rendered before the worker ran
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.EXECUTED
+
+
+def test_rejecting_needs_a_reason_and_outsiders_get_404(opportunity, alice, mallory):
+    client = HttpClient()
+    client.force_login(alice)
+    response = client.post(
+        reverse("harvesting:opportunity_reject", args=[opportunity.pk]), {"reason": " "}, follow=True
+    )
+    assert "Say why you reject it." in response.text
+    client.post(
+        reverse("harvesting:opportunity_reject", args=[opportunity.pk]), {"reason": "client wants to keep AAPL"}
+    )
+    opportunity.refresh_from_db()
+    assert (opportunity.status, opportunity.decision_reason) == ("rejected", "client wants to keep AAPL")
+    outsider = HttpClient()
+    outsider.force_login(mallory)
+    assert outsider.post(reverse("harvesting:opportunity_approve", args=[opportunity.pk])).status_code == 404
