@@ -76,7 +76,9 @@ def _market_now() -> datetime:
 def opportunity_approve(*, opportunity: Opportunity, user: User | None, automatic: bool = False) -> Order:
     """Approve a harvest: create its sell order and queue the execution. Approving twice changes nothing."""
     opportunity = (
-        Opportunity.objects.select_for_update().select_related("household__firm", "lot__account").get(pk=opportunity.pk)
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("household__firm", "lot__account")
+        .get(pk=opportunity.pk)
     )
     existing = opportunity.orders.filter(side=Side.SELL).first()
     if existing is not None:
@@ -247,7 +249,9 @@ def advance_order(order: Order) -> Order:
 @transaction.atomic
 def _record(order: Order, result: BrokerOrder | None, reason: str = "") -> Order:
     """Update the order and its ledger transaction together; rebuild the household's lots."""
-    order = Order.objects.select_for_update().select_related("account__household", "security").get(pk=order.pk)
+    order = (
+        Order.objects.select_for_update(of=("self",)).select_related("account__household", "security").get(pk=order.pk)
+    )
     if result is None:
         order.status, order.reason = OrderStatus.REJECTED, reason[:200]
         order.save(update_fields=["status", "reason"])
