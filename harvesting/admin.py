@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from harvesting.models import (
     HarvestPolicy,
@@ -21,7 +22,7 @@ from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin
 
 
 @admin.register(HarvestPolicy)
-class HarvestPolicyAdmin(FirmScopedAdmin):
+class HarvestPolicyAdmin(SimpleHistoryAdmin, FirmScopedAdmin):
     firm_lookup = "household__firm"
     list_display = ["household", "min_net_benefit", "min_loss_percent", "automation"]
     list_filter = ["automation"]
@@ -65,7 +66,7 @@ class HarvestRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(ReadOnlyAdmin):
+class OpportunityAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     firm_lookup = "household__firm"
     list_display = ["household", "security", "quantity", "loss", "tax_value", "net_benefit", "rank", "status"]
     list_filter = ["status", "term"]
@@ -81,7 +82,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TradingControls)
-class TradingControlsAdmin(FirmScopedAdmin):
+class TradingControlsAdmin(SimpleHistoryAdmin, FirmScopedAdmin):
     """The firm's kill switch and daily guardrails."""
 
     firm_lookup = "firm"
@@ -97,7 +98,7 @@ class TradingControlsAdmin(FirmScopedAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     """Every order with who or what approved it, the tax value and model version at the decision."""
 
     firm_lookup = "account__household__firm"

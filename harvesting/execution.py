@@ -91,7 +91,7 @@ def opportunity_approve(*, opportunity: Opportunity, user: User | None, automati
         raise ApplicationError("The lot has changed since the scan; scan again.")
     notional = opportunity.quantity * opportunity.price
     _check_guardrails(opportunity, notional)
-    order = Order.objects.create(
+    order = Order(
         opportunity=opportunity,
         account=opportunity.lot.account,
         security=opportunity.security,
@@ -106,8 +106,12 @@ def opportunity_approve(*, opportunity: Opportunity, user: User | None, automati
         tax_value_at_decision=opportunity.tax_value,
         model_version_at_decision=opportunity.model_version.version if opportunity.model_version else "",
     )
+    # The audit history names who decided; outside a request, simple_history would not know.
+    order._history_user = user  # type: ignore[attr-defined]
+    order.save()
     opportunity.status = OpportunityStatus.APPROVED
     opportunity.decided_by = user
+    opportunity._history_user = user  # type: ignore[attr-defined]
     opportunity.save(update_fields=["status", "decided_by"])
     transaction.on_commit(lambda: async_task("harvesting.execution.execute_harvest_task", opportunity.pk))
     return order
@@ -122,6 +126,7 @@ def opportunity_reject(*, opportunity: Opportunity, user: User, reason: str) -> 
     opportunity.status = OpportunityStatus.REJECTED
     opportunity.decided_by = user
     opportunity.decision_reason = reason.strip()[:200]
+    opportunity._history_user = user  # type: ignore[attr-defined]
     opportunity.save(update_fields=["status", "decided_by", "decision_reason"])
     return opportunity
 

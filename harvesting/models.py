@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from portfolios.models import MONEY, QUANTITY, Firm, Household, Security, TaxLot, User
 
@@ -27,6 +28,7 @@ class HarvestPolicy(models.Model):
     )
     automation = models.CharField(max_length=10, choices=Automation.choices, default=Automation.SUGGEST)
     excluded_securities = models.ManyToManyField(Security, blank=True, related_name="+")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "harvest policies"
@@ -184,6 +186,7 @@ class Opportunity(models.Model):
     expires_at = models.DateTimeField()
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decision_reason = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords(excluded_fields=["explanation"])
 
     class Meta:
         ordering = ["run", "rank", "id"]
@@ -201,6 +204,7 @@ class TradingControls(models.Model):
     kill_switch = models.BooleanField(default=False, help_text="On: no order is submitted for any household.")
     max_orders_per_household_per_day = models.PositiveIntegerField(default=20)
     max_notional_per_household_per_day = models.DecimalField(**MONEY, default=Decimal("1000000.00"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "trading controls"
@@ -248,6 +252,7 @@ class Order(models.Model):
     transaction = models.OneToOneField(
         "portfolios.Transaction", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]

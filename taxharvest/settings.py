@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_htmx",
     "django_q",
+    "simple_history",
     "allauth",
     "allauth.account",
     "portfolios",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "taxharvest.urls"

@@ -219,3 +219,16 @@ def test_rejecting_needs_a_reason_and_outsiders_get_404(opportunity, alice, mall
     outsider = HttpClient()
     outsider.force_login(mallory)
     assert outsider.post(reverse("harvesting:opportunity_approve", args=[opportunity.pk])).status_code == 404
+
+
+def test_every_change_to_an_order_is_in_its_admin_history(opportunity, alice, bob, django_capture_on_commit_callbacks):
+    approve(opportunity, alice, django_capture_on_commit_callbacks)
+    sell = Order.objects.get(side="sell")
+    history = list(sell.history.order_by("history_date"))
+    assert [h.status for h in history] == ["approved", "filled"]
+    assert history[0].history_user == alice
+    client = HttpClient()
+    client.force_login(bob)
+    page = client.get(reverse("admin:harvesting_order_history", args=[sell.pk]))
+    assert page.status_code == 200
+    assert "Alice Adams" in page.text
