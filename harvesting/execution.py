@@ -83,8 +83,11 @@ def opportunity_approve(*, opportunity: Opportunity, user: User | None, automati
     existing = opportunity.orders.filter(side=Side.SELL).first()
     if existing is not None:
         return existing
-    if opportunity.status != OpportunityStatus.OPEN or opportunity.explanation.get("action") != "harvest":
-        raise ApplicationError("Only an open, recommended harvest can be approved.")
+    if opportunity.status != OpportunityStatus.OPEN or opportunity.explanation.get("action") not in (
+        "harvest",
+        "switch back",
+    ):
+        raise ApplicationError("Only an open, recommended harvest (or switch-back) can be approved.")
     if opportunity.expires_at < _market_now():
         raise ApplicationError("This opportunity has expired: prices have moved on since the scan. Scan again.")
     if opportunity.lot is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from harvesting.engine import rebound
+from harvesting.engine.holding import is_long_term
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Opportunity as Found
 from harvesting.engine.scan import Purchase, ScanLot, ScanPolicy, scan_household
@@ -29,6 +31,8 @@ from harvesting.models import (
     ModelVersion,
     Opportunity,
     OpportunityStatus,
+    Order,
+    OrderStatus,
     PlannedPurchase,
     ReplacementPair,
     RunStatus,
@@ -44,7 +48,8 @@ from taxprofiles.services import valuer_for_profile
 logger = logging.getLogger(__name__)
 NEW_YORK = ZoneInfo("America/New_York")
 WINDOW = timedelta(days=30)
-HISTORY_DAYS = 400  # calendar days of prices behind the correlations (about 252 trading days)
+HISTORY_DAYS = 400
+SWITCH_BACK_AFTER = timedelta(days=31)  # calendar days of prices behind the correlations (about 252 trading days)
 
 
 @transaction.atomic
@@ -94,6 +99,15 @@ def scan_task(run_id: int, household_id: int) -> int:
 def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     """Scan one household into ``run``; expire its earlier open opportunities. Return (lots, recorded)."""
     lots = list(TaxLot.objects.filter(account__household=household).select_related("account", "security"))
+    # A lot with an order in flight is being traded: scanning it again could sell it twice.
+    in_flight = set(
+        Order.objects.filter(
+            account__household=household,
+            side="sell",
+            status__in=[OrderStatus.APPROVED, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED],
+        ).values_list("account_id", "security_id", "lot_name")
+    )
+    lots = [lot for lot in lots if (lot.account_id, lot.security_id, lot.name) not in in_flight]
     quotes = latest_quotes({lot.security_id for lot in lots})
     if not lots or not quotes:
         return len(lots), 0
@@ -130,10 +144,75 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
         for s in Security.objects.filter(symbol__in={*prices, *(f.replacement.symbol for f in found if f.replacement)})
     }
     expires = datetime.combine(as_of + timedelta(days=1), time(16, 0), tzinfo=NEW_YORK)
-    Opportunity.objects.bulk_create(
-        [_row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year, version) for f in found]
-    )
-    return len(lots), len(found)
+    rows = [_row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year, version) for f in found]
+    rows += _switch_backs(run, household, lots, quotes, as_of, expires, policy)
+    Opportunity.objects.bulk_create(rows)
+    return len(lots), len(rows)
+
+
+def _switch_backs(
+    run: HarvestRun,
+    household: Household,
+    lots: list[TaxLot],
+    quotes: dict,
+    as_of: date,
+    expires: datetime,
+    policy: ScanPolicy,
+) -> list[Opportunity]:
+    """Offer to switch back from a replacement bought 31 or more days ago, unless that would realize a
+    material short-term gain (more than the policy's minimum net benefit)."""
+    buys = Order.objects.filter(
+        opportunity__household=household,
+        side="buy",
+        status=OrderStatus.FILLED,
+        filled_at__date__lte=as_of - SWITCH_BACK_AFTER,
+    ).select_related("opportunity__security", "security", "account", "transaction")
+    offers: list[Opportunity] = []
+    for buy in buys:
+        if (
+            buy.transaction is None
+            or Opportunity.objects.filter(
+                explanation__switch_back_of=buy.pk,
+                status__in=[OpportunityStatus.APPROVED, OpportunityStatus.EXECUTED],
+            ).exists()
+        ):
+            continue
+        for lot in lots:
+            if (lot.account_id, lot.security_id, lot.acquired_on) != (
+                buy.account_id,
+                buy.security_id,
+                buy.transaction.trade_date,
+            ) or lot.security_id not in quotes:
+                continue
+            price = quotes[lot.security_id].price
+            value = (lot.quantity * price).quantize(Decimal("0.01"))
+            gain = value - lot.adjusted_basis
+            long_term = is_long_term(lot.holding_period_start, as_of)
+            if gain > policy.min_net_benefit and not long_term:
+                continue
+            costs = (value * policy.half_spread_bps / 10000 * 2).quantize(Decimal("0.01"))
+            offers.append(
+                Opportunity(
+                    run=run,
+                    household=household,
+                    lot=lot,
+                    account_number=lot.account.number,
+                    security=lot.security,
+                    lot_name=lot.name,
+                    quantity=lot.quantity,
+                    price=price,
+                    loss=-gain,
+                    term="long" if long_term else "short",
+                    tax_value=Decimal("0"),
+                    costs=costs,
+                    net_benefit=-costs,
+                    replacement=buy.opportunity.security,
+                    status=OpportunityStatus.OPEN,
+                    explanation={"action": "switch back", "switch_back_of": buy.pk, "gain": str(gain)},
+                    expires_at=expires,
+                )
+            )
+    return offers
 
 
 def _policy(row: HarvestPolicy | None) -> ScanPolicy:

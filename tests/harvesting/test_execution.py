@@ -232,3 +232,35 @@ def test_every_change_to_an_order_is_in_its_admin_history(opportunity, alice, bo
     page = client.get(reverse("admin:harvesting_order_history", args=[sell.pk]))
     assert page.status_code == 200
     assert "Alice Adams" in page.text
+
+
+def later_close(securities, aapl: str, msft: str) -> None:
+    stamp = datetime(2023, 1, 30, 21, 0, tzinfo=UTC)  # 33 days after the harvest
+    PriceFactory(security=securities["AAPL"], timestamp=stamp, price=Decimal(aapl))
+    PriceFactory(security=securities["MSFT"], timestamp=stamp, price=Decimal(msft))
+
+
+def test_a_switch_back_is_offered_after_31_days_and_executes_back_into_the_original(
+    opportunity, alice, securities, django_capture_on_commit_callbacks
+):
+    approve(opportunity, alice, django_capture_on_commit_callbacks)
+    later_close(securities, aapl="150", msft="240")  # MSFT below its 240.12 cost: no gain to realize
+    with django_capture_on_commit_callbacks(execute=True):
+        scan_start(firm=opportunity.household.firm, household=opportunity.household)
+    offer = Opportunity.objects.get(explanation__action="switch back")
+    assert (offer.security.symbol, offer.replacement.symbol, offer.quantity) == ("MSFT", "AAPL", Decimal("59.1075"))
+    approve(offer, alice, django_capture_on_commit_callbacks)
+    offer.refresh_from_db()
+    assert offer.status == OpportunityStatus.EXECUTED
+    assert list(TaxLot.objects.values_list("security__symbol", flat=True)) == ["AAPL"]
+    assert all(sale.wash_sale_adjustment == 0 for sale in RealizedSale.objects.all())
+
+
+def test_no_switch_back_when_it_would_realize_a_material_short_term_gain(
+    opportunity, alice, securities, django_capture_on_commit_callbacks
+):
+    approve(opportunity, alice, django_capture_on_commit_callbacks)
+    later_close(securities, aapl="150", msft="260")  # a 1,200 short-term gain on the replacement
+    with django_capture_on_commit_callbacks(execute=True):
+        scan_start(firm=opportunity.household.firm, household=opportunity.household)
+    assert not Opportunity.objects.filter(explanation__action="switch back").exists()
