@@ -237,16 +237,22 @@ def advance_order(order: Order) -> Order:
         controls = TradingControls.objects.filter(firm_id=order.account.household.firm_id).first()
         if controls is not None and controls.kill_switch:
             return order  # stays approved; submitted when the switch is off and the task runs again
-        request = OrderRequest(order.client_order_id, order.security.symbol, Side(order.side), order.quantity)
         try:
-            result = broker.submit_order(request)
-        except BrokerError as exc:
-            if not exc.retryable:
-                return _record(order, None, reason=exc.message)
+            # A run that died after submitting left the order at the broker: find it, never send it again.
+            result = broker.get_order(order.client_order_id)
+        except OrderNotFound:
+            if not isinstance(broker, PaperBroker) and not broker.account_status().market_open:
+                return order  # a live broker: the order waits, approved, until the market opens
+            request = OrderRequest(order.client_order_id, order.security.symbol, Side(order.side), order.quantity)
             try:
-                result = broker.get_order(order.client_order_id)  # it may have arrived after all
-            except OrderNotFound:
-                raise exc from None  # never arrived: the task's retry submits it, once
+                result = broker.submit_order(request)
+            except BrokerError as exc:
+                if not exc.retryable:
+                    return _record(order, None, reason=exc.message)
+                try:
+                    result = broker.get_order(order.client_order_id)  # it may have arrived after all
+                except OrderNotFound:
+                    raise exc from None  # never arrived: the task's retry submits it, once
     else:
         if order.status in FINAL:
             return order

@@ -10,7 +10,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from brokers import paper
+from brokers.base import AccountStatus
 from brokers.models import PaperOrder
+from harvesting import execution
 from harvesting.execution import execute_harvest_task, opportunity_approve
 from harvesting.models import (
     Automation,
@@ -264,3 +266,35 @@ def test_no_switch_back_when_it_would_realize_a_material_short_term_gain(
     with django_capture_on_commit_callbacks(execute=True):
         scan_start(firm=opportunity.household.firm, household=opportunity.household)
     assert not Opportunity.objects.filter(explanation__action="switch back").exists()
+
+
+class ClosedMarketBroker(paper.PaperBroker):
+    """A live broker outside market hours (the paper broker itself trades around the clock)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.submitted: list[str] = []
+
+    def account_status(self):
+        return AccountStatus("LIVE", Decimal(0), Decimal(0), market_open=False)
+
+    def submit_order(self, request):
+        self.submitted.append(request.client_order_id)
+        return super().submit_order(request)
+
+
+def test_a_live_broker_order_waits_for_the_open_and_is_looked_up_before_any_submit(
+    opportunity, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    closed = ClosedMarketBroker(execution._stored_price)
+    monkeypatch.setattr(execution, "broker_for", lambda account: closed)
+    monkeypatch.setattr(execution, "PaperBroker", type("NotPaper", (), {}))  # treat it as a live broker
+    approve(opportunity, alice, django_capture_on_commit_callbacks)
+    sell = Order.objects.get(side="sell")
+    assert sell.status == OrderStatus.APPROVED
+    assert closed.submitted == []
+    monkeypatch.setattr(ClosedMarketBroker, "account_status", paper.PaperBroker.account_status)
+    execute_harvest_task(opportunity.pk)
+    execute_harvest_task(opportunity.pk)
+    assert closed.submitted == [f"th-{opportunity.pk}-sell", f"th-{opportunity.pk}-buy"]
+    assert Order.objects.get(side="sell").status == OrderStatus.FILLED
