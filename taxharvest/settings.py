@@ -50,6 +50,8 @@ ALPACA_BASE_URL = env_str("ALPACA_BASE_URL")
 ALPACA_DATA_URL = env_str("ALPACA_DATA_URL")
 MARKET_DATA_PROVIDER = env_str("MARKET_DATA_PROVIDER", "replay")
 BROKER = env_str("BROKER", "paper")
+# The paper broker fills at the latest stored price, this many basis points worse (the half-spread).
+PAPER_HALF_SPREAD_BPS = env_str("PAPER_HALF_SPREAD_BPS", "5")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
