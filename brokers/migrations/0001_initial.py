@@ -5,27 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PaperOrder',
+            name="PaperOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_order_id', models.CharField(max_length=64, unique=True)),
-                ('symbol', models.CharField(max_length=16)),
-                ('side', models.CharField(max_length=4)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('status', models.CharField(max_length=20)),
-                ('filled_quantity', models.DecimalField(decimal_places=8, default=Decimal('0'), max_digits=20)),
-                ('average_price', models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('submitted_at', models.DateTimeField(auto_now_add=True)),
-                ('filled_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("client_order_id", models.CharField(max_length=64, unique=True)),
+                ("symbol", models.CharField(max_length=16)),
+                ("side", models.CharField(max_length=4)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("status", models.CharField(max_length=20)),
+                ("filled_quantity", models.DecimalField(decimal_places=8, default=Decimal("0"), max_digits=20)),
+                ("average_price", models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("submitted_at", models.DateTimeField(auto_now_add=True)),
+                ("filled_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]

@@ -8,306 +8,858 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portfolios', '0001_initial'),
+        ("portfolios", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HarvestPolicy',
+            name="HarvestPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('min_net_benefit', models.DecimalField(decimal_places=2, default=Decimal('100.00'), help_text='Tax value less costs.', max_digits=18, verbose_name='minimum net benefit ($)')),
-                ('min_loss_percent', models.DecimalField(decimal_places=2, default=Decimal('5.00'), help_text="Of the lot's basis.", max_digits=5, verbose_name='minimum loss (%)')),
-                ('automation', models.CharField(choices=[('off', 'Off'), ('suggest', 'Suggest for approval'), ('automatic', 'Execute automatically')], default='suggest', max_length=10)),
-                ('excluded_securities', models.ManyToManyField(blank=True, related_name='+', to='portfolios.security')),
-                ('household', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='harvest_policy', to='portfolios.household')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "min_net_benefit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("100.00"),
+                        help_text="Tax value less costs.",
+                        max_digits=18,
+                        verbose_name="minimum net benefit ($)",
+                    ),
+                ),
+                (
+                    "min_loss_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("5.00"),
+                        help_text="Of the lot's basis.",
+                        max_digits=5,
+                        verbose_name="minimum loss (%)",
+                    ),
+                ),
+                (
+                    "automation",
+                    models.CharField(
+                        choices=[
+                            ("off", "Off"),
+                            ("suggest", "Suggest for approval"),
+                            ("automatic", "Execute automatically"),
+                        ],
+                        default="suggest",
+                        max_length=10,
+                    ),
+                ),
+                ("excluded_securities", models.ManyToManyField(blank=True, related_name="+", to="portfolios.security")),
+                (
+                    "household",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="harvest_policy",
+                        to="portfolios.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'harvest policies',
+                "verbose_name_plural": "harvest policies",
             },
         ),
         migrations.CreateModel(
-            name='HarvestRun',
+            name="HarvestRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigger', models.CharField(choices=[('manual', 'Scan now'), ('schedule', 'Scheduled'), ('prices', 'New prices'), ('api', 'API')], default='manual', max_length=10)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('households_total', models.PositiveIntegerField(default=0)),
-                ('households_done', models.PositiveIntegerField(default=0)),
-                ('lots_scanned', models.PositiveIntegerField(default=0)),
-                ('opportunities_found', models.PositiveIntegerField(default=0)),
-                ('as_of', models.DateField(blank=True, help_text='The price date the scan valued lots at.', null=True)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='harvest_runs', to='portfolios.firm')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='harvest_runs', to='portfolios.household')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Scan now"),
+                            ("schedule", "Scheduled"),
+                            ("prices", "New prices"),
+                            ("api", "API"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("households_total", models.PositiveIntegerField(default=0)),
+                ("households_done", models.PositiveIntegerField(default=0)),
+                ("lots_scanned", models.PositiveIntegerField(default=0)),
+                ("opportunities_found", models.PositiveIntegerField(default=0)),
+                ("as_of", models.DateField(blank=True, help_text="The price date the scan valued lots at.", null=True)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="harvest_runs", to="portfolios.firm"
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="harvest_runs",
+                        to="portfolios.household",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalHarvestPolicy',
+            name="HistoricalHarvestPolicy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('min_net_benefit', models.DecimalField(decimal_places=2, default=Decimal('100.00'), help_text='Tax value less costs.', max_digits=18, verbose_name='minimum net benefit ($)')),
-                ('min_loss_percent', models.DecimalField(decimal_places=2, default=Decimal('5.00'), help_text="Of the lot's basis.", max_digits=5, verbose_name='minimum loss (%)')),
-                ('automation', models.CharField(choices=[('off', 'Off'), ('suggest', 'Suggest for approval'), ('automatic', 'Execute automatically')], default='suggest', max_length=10)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.household')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "min_net_benefit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("100.00"),
+                        help_text="Tax value less costs.",
+                        max_digits=18,
+                        verbose_name="minimum net benefit ($)",
+                    ),
+                ),
+                (
+                    "min_loss_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("5.00"),
+                        help_text="Of the lot's basis.",
+                        max_digits=5,
+                        verbose_name="minimum loss (%)",
+                    ),
+                ),
+                (
+                    "automation",
+                    models.CharField(
+                        choices=[
+                            ("off", "Off"),
+                            ("suggest", "Suggest for approval"),
+                            ("automatic", "Execute automatically"),
+                        ],
+                        default="suggest",
+                        max_length=10,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical harvest policy',
-                'verbose_name_plural': 'historical harvest policies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTradingControls',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kill_switch', models.BooleanField(default=False, help_text='On: no order is submitted for any household.')),
-                ('max_orders_per_household_per_day', models.PositiveIntegerField(default=20)),
-                ('max_notional_per_household_per_day', models.DecimalField(decimal_places=2, default=Decimal('1000000.00'), max_digits=18)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('firm', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.firm')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical trading controls',
-                'verbose_name_plural': 'historical trading controls',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='ModelVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=40, unique=True)),
-                ('path', models.CharField(help_text='The model file, relative to MODEL_DIR.', max_length=255)),
-                ('trained_from', models.DateField()),
-                ('trained_to', models.DateField(help_text='The last date whose label window ends before the test period.')),
-                ('tested_from', models.DateField()),
-                ('tested_to', models.DateField()),
-                ('features', models.JSONField()),
-                ('metrics', models.JSONField(help_text='Out of sample: AUC, Brier score, calibration table.')),
-                ('is_current', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-            ],
-            options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('is_current',), name='one_current_model_version')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalOpportunity',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('account_number', models.CharField(max_length=64)),
-                ('lot_name', models.CharField(max_length=64)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('price', models.DecimalField(decimal_places=6, max_digits=18)),
-                ('loss', models.DecimalField(decimal_places=2, help_text='Positive: the loss that selling would realize.', max_digits=18)),
-                ('term', models.CharField(max_length=5)),
-                ('tax_value', models.DecimalField(decimal_places=2, help_text='Tax saved now, given the better opportunities taken first.', max_digits=18)),
-                ('costs', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('net_benefit', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('model_score', models.FloatField(blank=True, help_text='Chance the loss will have recovered in 30 days.', null=True)),
-                ('rank', models.PositiveIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('blocked', 'Blocked by the wash-sale rule'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('executed', 'Executed'), ('expired', 'Expired')], default='open', max_length=10)),
-                ('blocked_by', models.CharField(blank=True, max_length=200)),
-                ('blocked_until', models.DateField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField()),
-                ('decision_reason', models.CharField(blank=True, max_length=200)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.household')),
-                ('lot', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.taxlot')),
-                ('replacement', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.security')),
-                ('run', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='harvesting.harvestrun')),
-                ('security', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.security')),
-                ('model_version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='harvesting.modelversion')),
-            ],
-            options={
-                'verbose_name': 'historical opportunity',
-                'verbose_name_plural': 'historical opportunities',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Opportunity',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_number', models.CharField(max_length=64)),
-                ('lot_name', models.CharField(max_length=64)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('price', models.DecimalField(decimal_places=6, max_digits=18)),
-                ('loss', models.DecimalField(decimal_places=2, help_text='Positive: the loss that selling would realize.', max_digits=18)),
-                ('term', models.CharField(max_length=5)),
-                ('tax_value', models.DecimalField(decimal_places=2, help_text='Tax saved now, given the better opportunities taken first.', max_digits=18)),
-                ('costs', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('net_benefit', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('model_score', models.FloatField(blank=True, help_text='Chance the loss will have recovered in 30 days.', null=True)),
-                ('rank', models.PositiveIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('blocked', 'Blocked by the wash-sale rule'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('executed', 'Executed'), ('expired', 'Expired')], default='open', max_length=10)),
-                ('blocked_by', models.CharField(blank=True, max_length=200)),
-                ('blocked_until', models.DateField(blank=True, null=True)),
-                ('explanation', models.JSONField(default=dict)),
-                ('expires_at', models.DateTimeField()),
-                ('decision_reason', models.CharField(blank=True, max_length=200)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opportunities', to='portfolios.household')),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portfolios.taxlot')),
-                ('model_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='harvesting.modelversion')),
-                ('replacement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portfolios.security')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opportunities', to='harvesting.harvestrun')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portfolios.security')),
-            ],
-            options={
-                'verbose_name_plural': 'opportunities',
-                'ordering': ['run', 'rank', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalOrder',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('side', models.CharField(max_length=4)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('lot_name', models.CharField(blank=True, help_text='The lot a sell relieves (specific identification).', max_length=64)),
-                ('client_order_id', models.CharField(db_index=True, max_length=64)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('submitted', 'Submitted'), ('partially_filled', 'Partially filled'), ('filled', 'Filled'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='proposed', max_length=20)),
-                ('broker', models.CharField(max_length=20)),
-                ('broker_order_id', models.CharField(blank=True, max_length=64)),
-                ('filled_quantity', models.DecimalField(decimal_places=8, default=Decimal('0'), max_digits=20)),
-                ('average_price', models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('approved_automatically', models.BooleanField(default=False)),
-                ('tax_value_at_decision', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('model_version_at_decision', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('filled_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('account', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.account')),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('security', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.security')),
-                ('transaction', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.transaction')),
-                ('opportunity', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='harvesting.opportunity')),
-            ],
-            options={
-                'verbose_name': 'historical order',
-                'verbose_name_plural': 'historical orders',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical harvest policy",
+                "verbose_name_plural": "historical harvest policies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Order',
+            name="HistoricalTradingControls",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(max_length=4)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('lot_name', models.CharField(blank=True, help_text='The lot a sell relieves (specific identification).', max_length=64)),
-                ('client_order_id', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('submitted', 'Submitted'), ('partially_filled', 'Partially filled'), ('filled', 'Filled'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='proposed', max_length=20)),
-                ('broker', models.CharField(max_length=20)),
-                ('broker_order_id', models.CharField(blank=True, max_length=64)),
-                ('filled_quantity', models.DecimalField(decimal_places=8, default=Decimal('0'), max_digits=20)),
-                ('average_price', models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('approved_automatically', models.BooleanField(default=False)),
-                ('tax_value_at_decision', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('model_version_at_decision', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('filled_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='portfolios.account')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='harvesting.opportunity')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portfolios.security')),
-                ('transaction', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='order', to='portfolios.transaction')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "kill_switch",
+                    models.BooleanField(default=False, help_text="On: no order is submitted for any household."),
+                ),
+                ("max_orders_per_household_per_day", models.PositiveIntegerField(default=20)),
+                (
+                    "max_notional_per_household_per_day",
+                    models.DecimalField(decimal_places=2, default=Decimal("1000000.00"), max_digits=18),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.firm",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "verbose_name": "historical trading controls",
+                "verbose_name_plural": "historical trading controls",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="ModelVersion",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.CharField(max_length=40, unique=True)),
+                ("path", models.CharField(help_text="The model file, relative to MODEL_DIR.", max_length=255)),
+                ("trained_from", models.DateField()),
+                (
+                    "trained_to",
+                    models.DateField(help_text="The last date whose label window ends before the test period."),
+                ),
+                ("tested_from", models.DateField()),
+                ("tested_to", models.DateField()),
+                ("features", models.JSONField()),
+                ("metrics", models.JSONField(help_text="Out of sample: AUC, Brier score, calibration table.")),
+                ("is_current", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+            ],
+            options={
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_current", True)),
+                        fields=("is_current",),
+                        name="one_current_model_version",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PlannedPurchase',
+            name="HistoricalOpportunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('planned_on', models.DateField()),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('kind', models.CharField(choices=[('dividend_reinvestment', 'Dividend reinvestment'), ('pending_order', 'Pending order'), ('scheduled_deposit', 'Scheduled deposit')], max_length=24)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='planned_purchases', to='portfolios.account')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portfolios.security')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("account_number", models.CharField(max_length=64)),
+                ("lot_name", models.CharField(max_length=64)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("price", models.DecimalField(decimal_places=6, max_digits=18)),
+                (
+                    "loss",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Positive: the loss that selling would realize.", max_digits=18
+                    ),
+                ),
+                ("term", models.CharField(max_length=5)),
+                (
+                    "tax_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Tax saved now, given the better opportunities taken first.",
+                        max_digits=18,
+                    ),
+                ),
+                ("costs", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("net_benefit", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "model_score",
+                    models.FloatField(
+                        blank=True, help_text="Chance the loss will have recovered in 30 days.", null=True
+                    ),
+                ),
+                ("rank", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("blocked", "Blocked by the wash-sale rule"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("executed", "Executed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("blocked_by", models.CharField(blank=True, max_length=200)),
+                ("blocked_until", models.DateField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField()),
+                ("decision_reason", models.CharField(blank=True, max_length=200)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.household",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.taxlot",
+                    ),
+                ),
+                (
+                    "replacement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.security",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="harvesting.harvestrun",
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.security",
+                    ),
+                ),
+                (
+                    "model_version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="harvesting.modelversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['planned_on'],
+                "verbose_name": "historical opportunity",
+                "verbose_name_plural": "historical opportunities",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Opportunity",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("account_number", models.CharField(max_length=64)),
+                ("lot_name", models.CharField(max_length=64)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("price", models.DecimalField(decimal_places=6, max_digits=18)),
+                (
+                    "loss",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Positive: the loss that selling would realize.", max_digits=18
+                    ),
+                ),
+                ("term", models.CharField(max_length=5)),
+                (
+                    "tax_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Tax saved now, given the better opportunities taken first.",
+                        max_digits=18,
+                    ),
+                ),
+                ("costs", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("net_benefit", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "model_score",
+                    models.FloatField(
+                        blank=True, help_text="Chance the loss will have recovered in 30 days.", null=True
+                    ),
+                ),
+                ("rank", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("blocked", "Blocked by the wash-sale rule"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("executed", "Executed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("blocked_by", models.CharField(blank=True, max_length=200)),
+                ("blocked_until", models.DateField(blank=True, null=True)),
+                ("explanation", models.JSONField(default=dict)),
+                ("expires_at", models.DateTimeField()),
+                ("decision_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opportunities",
+                        to="portfolios.household",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="portfolios.taxlot",
+                    ),
+                ),
+                (
+                    "model_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="harvesting.modelversion",
+                    ),
+                ),
+                (
+                    "replacement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portfolios.security",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opportunities",
+                        to="harvesting.harvestrun",
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portfolios.security"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name_plural": "opportunities",
+                "ordering": ["run", "rank", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReplacementPair',
+            name="HistoricalOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replacement_pairs', to='portfolios.firm')),
-                ('replacement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portfolios.security')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portfolios.security')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("side", models.CharField(max_length=4)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                (
+                    "lot_name",
+                    models.CharField(
+                        blank=True, help_text="The lot a sell relieves (specific identification).", max_length=64
+                    ),
+                ),
+                ("client_order_id", models.CharField(db_index=True, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("submitted", "Submitted"),
+                            ("partially_filled", "Partially filled"),
+                            ("filled", "Filled"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                ("broker", models.CharField(max_length=20)),
+                ("broker_order_id", models.CharField(blank=True, max_length=64)),
+                ("filled_quantity", models.DecimalField(decimal_places=8, default=Decimal("0"), max_digits=20)),
+                ("average_price", models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("approved_automatically", models.BooleanField(default=False)),
+                ("tax_value_at_decision", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("model_version_at_decision", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("filled_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.account",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.security",
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolios.transaction",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="harvesting.opportunity",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical order",
+                "verbose_name_plural": "historical orders",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Order",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("side", models.CharField(max_length=4)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                (
+                    "lot_name",
+                    models.CharField(
+                        blank=True, help_text="The lot a sell relieves (specific identification).", max_length=64
+                    ),
+                ),
+                ("client_order_id", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("submitted", "Submitted"),
+                            ("partially_filled", "Partially filled"),
+                            ("filled", "Filled"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                ("broker", models.CharField(max_length=20)),
+                ("broker_order_id", models.CharField(blank=True, max_length=64)),
+                ("filled_quantity", models.DecimalField(decimal_places=8, default=Decimal("0"), max_digits=20)),
+                ("average_price", models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("approved_automatically", models.BooleanField(default=False)),
+                ("tax_value_at_decision", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("model_version_at_decision", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("filled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="portfolios.account"
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="harvesting.opportunity"
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portfolios.security"
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="order",
+                        to="portfolios.transaction",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="PlannedPurchase",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("planned_on", models.DateField()),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dividend_reinvestment", "Dividend reinvestment"),
+                            ("pending_order", "Pending order"),
+                            ("scheduled_deposit", "Scheduled deposit"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="planned_purchases",
+                        to="portfolios.account",
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portfolios.security"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["planned_on"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ReplacementPair",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replacement_pairs",
+                        to="portfolios.firm",
+                    ),
+                ),
+                (
+                    "replacement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portfolios.security"
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portfolios.security"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TradingControls',
+            name="TradingControls",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kill_switch', models.BooleanField(default=False, help_text='On: no order is submitted for any household.')),
-                ('max_orders_per_household_per_day', models.PositiveIntegerField(default=20)),
-                ('max_notional_per_household_per_day', models.DecimalField(decimal_places=2, default=Decimal('1000000.00'), max_digits=18)),
-                ('firm', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='trading_controls', to='portfolios.firm')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kill_switch",
+                    models.BooleanField(default=False, help_text="On: no order is submitted for any household."),
+                ),
+                ("max_orders_per_household_per_day", models.PositiveIntegerField(default=20)),
+                (
+                    "max_notional_per_household_per_day",
+                    models.DecimalField(decimal_places=2, default=Decimal("1000000.00"), max_digits=18),
+                ),
+                (
+                    "firm",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="trading_controls",
+                        to="portfolios.firm",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'trading controls',
+                "verbose_name_plural": "trading controls",
             },
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['household', 'status'], name='harvesting__househo_d66f92_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["household", "status"], name="harvesting__househo_d66f92_idx"),
         ),
         migrations.AddConstraint(
-            model_name='replacementpair',
-            constraint=models.UniqueConstraint(fields=('firm', 'security'), name='one_replacement_pair_per_security'),
+            model_name="replacementpair",
+            constraint=models.UniqueConstraint(fields=("firm", "security"), name="one_replacement_pair_per_security"),
         ),
         migrations.AddConstraint(
-            model_name='replacementpair',
-            constraint=models.CheckConstraint(condition=models.Q(('security', models.F('replacement')), _negated=True), name='replacement_differs_from_security'),
+            model_name="replacementpair",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("security", models.F("replacement")), _negated=True),
+                name="replacement_differs_from_security",
+            ),
         ),
     ]

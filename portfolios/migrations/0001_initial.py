@@ -10,288 +10,542 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Firm',
+            name="Firm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Security',
+            name="Security",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('symbol', models.CharField(max_length=16, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('stock', 'Stock'), ('etf', 'ETF'), ('index', 'Index')], default='stock', max_length=10)),
-                ('sector', models.CharField(blank=True, max_length=80)),
-                ('identity_group', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('tradable', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("symbol", models.CharField(max_length=16, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("stock", "Stock"), ("etf", "ETF"), ("index", "Index")], default="stock", max_length=10
+                    ),
+                ),
+                ("sector", models.CharField(blank=True, max_length=80)),
+                ("identity_group", models.CharField(blank=True, db_index=True, max_length=40)),
+                ("tradable", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'securities',
-                'ordering': ['symbol'],
+                "verbose_name_plural": "securities",
+                "ordering": ["symbol"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('role', models.CharField(choices=[('advisor', 'Advisor'), ('firm_admin', 'Firm admin')], default='advisor', max_length=20)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('firm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='portfolios.firm')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email address")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("advisor", "Advisor"), ("firm_admin", "Firm admin")], default="advisor", max_length=20
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="portfolios.firm",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['email'],
+                "ordering": ["email"],
             },
             managers=[
-                ('objects', portfolios.models.TaxharvestUserManager()),
+                ("objects", portfolios.models.TaxharvestUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('advisors', models.ManyToManyField(blank=True, related_name='households', to=settings.AUTH_USER_MODEL)),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='portfolios.firm')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "advisors",
+                    models.ManyToManyField(blank=True, related_name="households", to=settings.AUTH_USER_MODEL),
+                ),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="households", to="portfolios.firm"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='client id')),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clients', to='portfolios.household')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("external_id", models.CharField(max_length=64, verbose_name="client id")),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="clients", to="portfolios.household"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'name'],
+                "ordering": ["household", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('account_type', models.CharField(choices=[('taxable', 'Taxable'), ('traditional_ira', 'Traditional IRA'), ('roth_ira', 'Roth IRA')], default='taxable', max_length=20)),
-                ('broker', models.CharField(default='paper', max_length=40)),
-                ('number', models.CharField(max_length=64)),
-                ('relief_method', models.CharField(choices=[('fifo', 'First in, first out'), ('hifo', 'Highest cost first')], default='fifo', max_length=10, verbose_name='lot relief method')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='portfolios.client')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='portfolios.household')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "account_type",
+                    models.CharField(
+                        choices=[
+                            ("taxable", "Taxable"),
+                            ("traditional_ira", "Traditional IRA"),
+                            ("roth_ira", "Roth IRA"),
+                        ],
+                        default="taxable",
+                        max_length=20,
+                    ),
+                ),
+                ("broker", models.CharField(default="paper", max_length=40)),
+                ("number", models.CharField(max_length=64)),
+                (
+                    "relief_method",
+                    models.CharField(
+                        choices=[("fifo", "First in, first out"), ("hifo", "Highest cost first")],
+                        default="fifo",
+                        max_length=10,
+                        verbose_name="lot relief method",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="portfolios.client",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="accounts", to="portfolios.household"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'number'],
+                "ordering": ["household", "number"],
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('holdings', 'Holdings'), ('ledger', 'Transaction ledger')], max_length=10)),
-                ('filename', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('row_count', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to='portfolios.firm')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to='portfolios.household')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("holdings", "Holdings"), ("ledger", "Transaction ledger")], max_length=10
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("row_count", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="import_batches", to="portfolios.firm"
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_batches",
+                        to="portfolios.household",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'import batches',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "import batches",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Price',
+            name="Price",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timestamp', models.DateTimeField()),
-                ('price', models.DecimalField(decimal_places=6, max_digits=18)),
-                ('volume', models.BigIntegerField(blank=True, null=True)),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prices', to='portfolios.security')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("timestamp", models.DateTimeField()),
+                ("price", models.DecimalField(decimal_places=6, max_digits=18)),
+                ("volume", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="prices", to="portfolios.security"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['security', 'timestamp'],
+                "ordering": ["security", "timestamp"],
             },
         ),
         migrations.CreateModel(
-            name='SubstantiallyIdenticalGroup',
+            name="SubstantiallyIdenticalGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identical_groups', to='portfolios.firm')),
-                ('securities', models.ManyToManyField(related_name='identical_groups', to='portfolios.security')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identical_groups",
+                        to="portfolios.firm",
+                    ),
+                ),
+                ("securities", models.ManyToManyField(related_name="identical_groups", to="portfolios.security")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TaxLot',
+            name="TaxLot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('adjusted_basis', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('wash_sale_adjustment', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18)),
-                ('acquired_on', models.DateField()),
-                ('holding_period_start', models.DateField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lots', to='portfolios.account')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='portfolios.security')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("adjusted_basis", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("wash_sale_adjustment", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18)),
+                ("acquired_on", models.DateField()),
+                ("holding_period_start", models.DateField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lots", to="portfolios.account"
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lots", to="portfolios.security"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tax lot',
-                'ordering': ['account', 'security', 'acquired_on', 'name', 'id'],
+                "verbose_name": "tax lot",
+                "ordering": ["account", "security", "acquired_on", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('buy', 'Buy'), ('sell', 'Sell'), ('reinvest', 'Dividend reinvestment'), ('transfer_in', 'Transfer in')], max_length=12)),
-                ('trade_date', models.DateField()),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('price', models.DecimalField(decimal_places=6, max_digits=18)),
-                ('fees', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18)),
-                ('lot_name', models.CharField(blank=True, max_length=64)),
-                ('cost_basis', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('acquired_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='portfolios.account')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='portfolios.importbatch')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='portfolios.security')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("buy", "Buy"),
+                            ("sell", "Sell"),
+                            ("reinvest", "Dividend reinvestment"),
+                            ("transfer_in", "Transfer in"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("trade_date", models.DateField()),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("price", models.DecimalField(decimal_places=6, max_digits=18)),
+                ("fees", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18)),
+                ("lot_name", models.CharField(blank=True, max_length=64)),
+                ("cost_basis", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("acquired_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="portfolios.account",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="portfolios.importbatch",
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="portfolios.security",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['trade_date', 'id'],
+                "ordering": ["trade_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RealizedSale',
+            name="RealizedSale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lot_name', models.CharField(max_length=64)),
-                ('quantity', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('acquired_on', models.DateField()),
-                ('holding_period_start', models.DateField()),
-                ('sold_on', models.DateField()),
-                ('proceeds', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('cost_basis', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('wash_sale_adjustment', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18)),
-                ('gain_loss', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('term', models.CharField(choices=[('short', 'Short-term'), ('long', 'Long-term')], max_length=5)),
-                ('reportable', models.BooleanField(help_text='False for sales inside an IRA or Roth IRA.')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='realized_sales', to='portfolios.account')),
-                ('security', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='realized_sales', to='portfolios.security')),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='realized_sales', to='portfolios.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lot_name", models.CharField(max_length=64)),
+                ("quantity", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("acquired_on", models.DateField()),
+                ("holding_period_start", models.DateField()),
+                ("sold_on", models.DateField()),
+                ("proceeds", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("cost_basis", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("wash_sale_adjustment", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18)),
+                ("gain_loss", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("term", models.CharField(choices=[("short", "Short-term"), ("long", "Long-term")], max_length=5)),
+                ("reportable", models.BooleanField(help_text="False for sales inside an IRA or Roth IRA.")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="realized_sales",
+                        to="portfolios.account",
+                    ),
+                ),
+                (
+                    "security",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="realized_sales",
+                        to="portfolios.security",
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="realized_sales",
+                        to="portfolios.transaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sold_on', 'transaction', 'acquired_on', 'id'],
+                "ordering": ["sold_on", "transaction", "acquired_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WashSaleMatch',
+            name="WashSaleMatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shares', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('disallowed', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('permanent', models.BooleanField(default=False)),
-                ('replacement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wash_sales_as_replacement', to='portfolios.transaction')),
-                ('sale', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wash_sales_as_sale', to='portfolios.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("shares", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("disallowed", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("permanent", models.BooleanField(default=False)),
+                (
+                    "replacement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wash_sales_as_replacement",
+                        to="portfolios.transaction",
+                    ),
+                ),
+                (
+                    "sale",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wash_sales_as_sale",
+                        to="portfolios.transaction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'wash-sale matches',
-                'ordering': ['sale', 'replacement'],
+                "verbose_name_plural": "wash-sale matches",
+                "ordering": ["sale", "replacement"],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('is_superuser', True), ('firm__isnull', False), _connector='OR'), name='user_belongs_to_a_firm_unless_superuser'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_superuser", True), ("firm__isnull", False), _connector="OR"),
+                name="user_belongs_to_a_firm_unless_superuser",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('firm', 'name'), name='household_name_unique_in_firm'),
+            model_name="household",
+            constraint=models.UniqueConstraint(fields=("firm", "name"), name="household_name_unique_in_firm"),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.UniqueConstraint(fields=('household', 'external_id'), name='client_id_unique_in_household'),
+            model_name="client",
+            constraint=models.UniqueConstraint(
+                fields=("household", "external_id"), name="client_id_unique_in_household"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('household', 'number'), name='account_number_unique_in_household'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("household", "number"), name="account_number_unique_in_household"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='importbatch',
-            constraint=models.UniqueConstraint(fields=('firm', 'kind', 'sha256'), name='import_file_loaded_once_per_firm'),
+            model_name="importbatch",
+            constraint=models.UniqueConstraint(
+                fields=("firm", "kind", "sha256"), name="import_file_loaded_once_per_firm"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='price',
-            constraint=models.UniqueConstraint(fields=('security', 'timestamp'), name='one_price_per_security_and_time'),
+            model_name="price",
+            constraint=models.UniqueConstraint(
+                fields=("security", "timestamp"), name="one_price_per_security_and_time"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='substantiallyidenticalgroup',
-            constraint=models.UniqueConstraint(fields=('firm', 'name'), name='identical_group_name_unique_in_firm'),
+            model_name="substantiallyidenticalgroup",
+            constraint=models.UniqueConstraint(fields=("firm", "name"), name="identical_group_name_unique_in_firm"),
         ),
         migrations.AddIndex(
-            model_name='taxlot',
-            index=models.Index(fields=['account', 'security'], name='portfolios__account_edc6de_idx'),
+            model_name="taxlot",
+            index=models.Index(fields=["account", "security"], name="portfolios__account_edc6de_idx"),
         ),
         migrations.AddConstraint(
-            model_name='taxlot',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='lot_quantity_positive'),
+            model_name="taxlot",
+            constraint=models.CheckConstraint(condition=models.Q(("quantity__gt", 0)), name="lot_quantity_positive"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['account', 'trade_date'], name='portfolios__account_f41f9d_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["account", "trade_date"], name="portfolios__account_f41f9d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='transaction_quantity_positive'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="transaction_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='transaction_price_not_negative'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gte", 0)), name="transaction_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('fees__gte', 0)), name='transaction_fees_not_negative'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fees__gte", 0)), name="transaction_fees_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('action', 'transfer_in'), _negated=True), models.Q(('acquired_on__isnull', False), ('cost_basis__isnull', False)), _connector='OR'), name='transfer_in_has_basis_and_date'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("action", "transfer_in"), _negated=True),
+                    models.Q(("acquired_on__isnull", False), ("cost_basis__isnull", False)),
+                    _connector="OR",
+                ),
+                name="transfer_in_has_basis_and_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='realizedsale',
-            index=models.Index(fields=['account', 'sold_on'], name='portfolios__account_06ebf9_idx'),
+            model_name="realizedsale",
+            index=models.Index(fields=["account", "sold_on"], name="portfolios__account_06ebf9_idx"),
         ),
     ]

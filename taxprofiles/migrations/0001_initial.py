@@ -7,38 +7,220 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portfolios', '0001_initial'),
+        ("portfolios", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TaxProfile',
+            name="TaxProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tax_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2025), django.core.validators.MaxValueValidator(2026)])),
-                ('filing_status', models.CharField(choices=[('single', 'Single'), ('married_joint', 'Married filing jointly'), ('married_separate', 'Married filing separately'), ('head_of_household', 'Head of household')], max_length=20)),
-                ('state', models.CharField(blank=True, choices=[('', 'None (federal only)'), ('AK', 'AK'), ('AL', 'AL'), ('AR', 'AR'), ('AZ', 'AZ'), ('CA', 'CA'), ('CO', 'CO'), ('CT', 'CT'), ('DC', 'DC'), ('DE', 'DE'), ('FL', 'FL'), ('GA', 'GA'), ('HI', 'HI'), ('IA', 'IA'), ('ID', 'ID'), ('IL', 'IL'), ('IN', 'IN'), ('KS', 'KS'), ('KY', 'KY'), ('LA', 'LA'), ('MA', 'MA'), ('MD', 'MD'), ('ME', 'ME'), ('MI', 'MI'), ('MN', 'MN'), ('MO', 'MO'), ('MS', 'MS'), ('MT', 'MT'), ('NC', 'NC'), ('ND', 'ND'), ('NE', 'NE'), ('NH', 'NH'), ('NJ', 'NJ'), ('NM', 'NM'), ('NV', 'NV'), ('NY', 'NY'), ('OH', 'OH'), ('OK', 'OK'), ('OR', 'OR'), ('PA', 'PA'), ('RI', 'RI'), ('SC', 'SC'), ('SD', 'SD'), ('TN', 'TN'), ('TX', 'TX'), ('UT', 'UT'), ('VA', 'VA'), ('VT', 'VT'), ('WA', 'WA'), ('WI', 'WI'), ('WV', 'WV'), ('WY', 'WY')], max_length=2, verbose_name='state of residence')),
-                ('wages', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18)),
-                ('other_ordinary_income', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18)),
-                ('itemized_deductions', models.DecimalField(blank=True, decimal_places=2, help_text='Leave empty to take the standard deduction.', max_digits=18, null=True)),
-                ('st_gains_realized', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Net; negative for a loss.', max_digits=18, verbose_name='short-term gains realized elsewhere')),
-                ('lt_gains_realized', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Net; negative for a loss.', max_digits=18, verbose_name='long-term gains realized elsewhere')),
-                ('st_carryforward', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='short-term loss carryforward')),
-                ('lt_carryforward', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='long-term loss carryforward')),
-                ('expected_st_gains', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='further short-term gains expected')),
-                ('expected_lt_gains', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='further long-term gains expected')),
-                ('stated_bracket', models.DecimalField(blank=True, decimal_places=4, help_text='The bracket a simple record stated (e.g. 0.32); kept for reference, never used for values.', max_digits=5, null=True)),
-                ('source', models.CharField(choices=[('advisor', 'Entered by the advisor'), ('brief', 'Simple record (bracket, income, gains, losses)'), ('form_1040', 'Read from an uploaded Form 1040')], default='advisor', max_length=12)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tax_profiles', to='portfolios.household')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "tax_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2025),
+                            django.core.validators.MaxValueValidator(2026),
+                        ]
+                    ),
+                ),
+                (
+                    "filing_status",
+                    models.CharField(
+                        choices=[
+                            ("single", "Single"),
+                            ("married_joint", "Married filing jointly"),
+                            ("married_separate", "Married filing separately"),
+                            ("head_of_household", "Head of household"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None (federal only)"),
+                            ("AK", "AK"),
+                            ("AL", "AL"),
+                            ("AR", "AR"),
+                            ("AZ", "AZ"),
+                            ("CA", "CA"),
+                            ("CO", "CO"),
+                            ("CT", "CT"),
+                            ("DC", "DC"),
+                            ("DE", "DE"),
+                            ("FL", "FL"),
+                            ("GA", "GA"),
+                            ("HI", "HI"),
+                            ("IA", "IA"),
+                            ("ID", "ID"),
+                            ("IL", "IL"),
+                            ("IN", "IN"),
+                            ("KS", "KS"),
+                            ("KY", "KY"),
+                            ("LA", "LA"),
+                            ("MA", "MA"),
+                            ("MD", "MD"),
+                            ("ME", "ME"),
+                            ("MI", "MI"),
+                            ("MN", "MN"),
+                            ("MO", "MO"),
+                            ("MS", "MS"),
+                            ("MT", "MT"),
+                            ("NC", "NC"),
+                            ("ND", "ND"),
+                            ("NE", "NE"),
+                            ("NH", "NH"),
+                            ("NJ", "NJ"),
+                            ("NM", "NM"),
+                            ("NV", "NV"),
+                            ("NY", "NY"),
+                            ("OH", "OH"),
+                            ("OK", "OK"),
+                            ("OR", "OR"),
+                            ("PA", "PA"),
+                            ("RI", "RI"),
+                            ("SC", "SC"),
+                            ("SD", "SD"),
+                            ("TN", "TN"),
+                            ("TX", "TX"),
+                            ("UT", "UT"),
+                            ("VA", "VA"),
+                            ("VT", "VT"),
+                            ("WA", "WA"),
+                            ("WI", "WI"),
+                            ("WV", "WV"),
+                            ("WY", "WY"),
+                        ],
+                        max_length=2,
+                        verbose_name="state of residence",
+                    ),
+                ),
+                ("wages", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18)),
+                ("other_ordinary_income", models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=18)),
+                (
+                    "itemized_deductions",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Leave empty to take the standard deduction.",
+                        max_digits=18,
+                        null=True,
+                    ),
+                ),
+                (
+                    "st_gains_realized",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        help_text="Net; negative for a loss.",
+                        max_digits=18,
+                        verbose_name="short-term gains realized elsewhere",
+                    ),
+                ),
+                (
+                    "lt_gains_realized",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        help_text="Net; negative for a loss.",
+                        max_digits=18,
+                        verbose_name="long-term gains realized elsewhere",
+                    ),
+                ),
+                (
+                    "st_carryforward",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=18,
+                        verbose_name="short-term loss carryforward",
+                    ),
+                ),
+                (
+                    "lt_carryforward",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=18,
+                        verbose_name="long-term loss carryforward",
+                    ),
+                ),
+                (
+                    "expected_st_gains",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=18,
+                        verbose_name="further short-term gains expected",
+                    ),
+                ),
+                (
+                    "expected_lt_gains",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=18,
+                        verbose_name="further long-term gains expected",
+                    ),
+                ),
+                (
+                    "stated_bracket",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The bracket a simple record stated (e.g. 0.32); kept for reference, never used for values.",
+                        max_digits=5,
+                        null=True,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("advisor", "Entered by the advisor"),
+                            ("brief", "Simple record (bracket, income, gains, losses)"),
+                            ("form_1040", "Read from an uploaded Form 1040"),
+                        ],
+                        default="advisor",
+                        max_length=12,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tax_profiles",
+                        to="portfolios.household",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', '-tax_year'],
-                'constraints': [models.UniqueConstraint(fields=('household', 'tax_year'), name='one_tax_profile_per_household_year'), models.CheckConstraint(condition=models.Q(('st_carryforward__gte', 0), ('lt_carryforward__gte', 0)), name='carryforwards_not_negative'), models.CheckConstraint(condition=models.Q(('wages__gte', 0), models.Q(('itemized_deductions__gte', 0), ('itemized_deductions__isnull', True), _connector='OR')), name='wages_and_itemized_not_negative')],
+                "ordering": ["household", "-tax_year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("household", "tax_year"), name="one_tax_profile_per_household_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("st_carryforward__gte", 0), ("lt_carryforward__gte", 0)),
+                        name="carryforwards_not_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("wages__gte", 0),
+                            models.Q(
+                                ("itemized_deductions__gte", 0), ("itemized_deductions__isnull", True), _connector="OR"
+                            ),
+                        ),
+                        name="wages_and_itemized_not_negative",
+                    ),
+                ],
             },
         ),
     ]
