@@ -23,3 +23,36 @@ class PaperOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_order_id} {self.side} {self.quantity} {self.symbol} {self.status}"
+
+
+class FeedStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    STOPPED = "stopped", "Stopped"
+    FAILED = "failed", "Failed"
+
+
+class FeedState(models.Model):
+    """The market-data feed as the rest of the product sees it: one row, written by ``run_feed``.
+
+    ``market_time`` is the market clock while a replay runs or after it ends (the demo lives in 2022);
+    ``last_batch_at`` and ``lag_seconds`` are wall-clock facts about the feed process itself.
+    """
+
+    provider = models.CharField(max_length=20)
+    live = models.BooleanField(default=False, help_text="A live provider: the market clock is the wall clock.")
+    status = models.CharField(max_length=10, choices=FeedStatus.choices, default=FeedStatus.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    market_time = models.DateTimeField(null=True, blank=True)
+    last_tick_at = models.DateTimeField(null=True, blank=True, help_text="Market time of the newest tick.")
+    last_batch_at = models.DateTimeField(null=True, blank=True, help_text="When the newest batch was stored.")
+    lag_seconds = models.FloatField(null=True, blank=True, help_text="How late the newest batch was stored.")
+    batches = models.PositiveBigIntegerField(default=0)
+    ticks = models.PositiveBigIntegerField(default=0)
+    simulated = models.BooleanField(default=False, help_text="The newest batch held simulated ticks.")
+    settings = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} feed ({self.status})"

@@ -9,18 +9,18 @@ are rebuilt from the ledger, so the engine (wash sales included) stays the singl
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from brokers import paper
 from brokers.base import Broker, BrokerError, BrokerOrder, BrokerOrderStatus, OrderNotFound, OrderRequest, Side
+from brokers.market_clock import market_date, market_now, market_today
 from brokers.paper import PaperBroker
 from harvesting.models import (
     Automation,
@@ -31,8 +31,8 @@ from harvesting.models import (
     OrderStatus,
     TradingControls,
 )
-from portfolios.holdings import latest_quotes
-from portfolios.models import Account, Action, Price, Security, Transaction, User
+from portfolios.models import Account, Action, Security, Transaction, User
+from portfolios.price_store import latest_quotes
 from portfolios.services import household_rebuild_lots
 from taxharvest.errors import ApplicationError
 
@@ -63,12 +63,6 @@ def _stored_price(symbol: str) -> tuple[Decimal, object] | None:
     return None if quote is None else (quote.price, quote.at)
 
 
-def _market_now() -> datetime:
-    """The feed's clock: the newest price's time (replayed history runs behind the wall clock)."""
-    newest = Price.objects.aggregate(newest=Max("timestamp"))["newest"]
-    return newest or timezone.now()
-
-
 # --- decisions ---------------------------------------------------------------------------------------
 
 
@@ -88,7 +82,7 @@ def opportunity_approve(*, opportunity: Opportunity, user: User | None, automati
         "switch back",
     ):
         raise ApplicationError("Only an open, recommended harvest (or switch-back) can be approved.")
-    if opportunity.expires_at < _market_now():
+    if opportunity.expires_at < market_now():
         raise ApplicationError("This opportunity has expired: prices have moved on since the scan. Scan again.")
     if opportunity.lot is None:
         raise ApplicationError("The lot has changed since the scan; scan again.")
@@ -108,6 +102,7 @@ def opportunity_approve(*, opportunity: Opportunity, user: User | None, automati
         approved_automatically=automatic,
         tax_value_at_decision=opportunity.tax_value,
         model_version_at_decision=opportunity.model_version.version if opportunity.model_version else "",
+        market_date=market_today(),
     )
     # The audit history names who decided; outside a request, simple_history would not know.
     order._history_user = user  # type: ignore[attr-defined]
@@ -160,7 +155,7 @@ def _check_guardrails(opportunity: Opportunity, notional: Decimal) -> None:
         return
     if controls.kill_switch:
         raise ApplicationError("Trading is halted: the firm's kill switch is on.")
-    today = Order.objects.filter(opportunity__household=opportunity.household, created_at__date=timezone.localdate())
+    today = Order.objects.filter(opportunity__household=opportunity.household, market_date=market_today())
     if today.count() + 2 > controls.max_orders_per_household_per_day:
         raise ApplicationError("The household has reached its maximum number of orders for today.")
     traded = sum((o.quantity * (o.average_price or opportunity.price) for o in today), Decimal(0))
@@ -225,6 +220,7 @@ def _create_buy(opportunity: Opportunity, sell: Order) -> Order | None:
             "approved_automatically": sell.approved_automatically,
             "tax_value_at_decision": sell.tax_value_at_decision,
             "model_version_at_decision": sell.model_version_at_decision,
+            "market_date": market_today(),
         },
     )
     return order
@@ -283,8 +279,8 @@ def _record(order: Order, result: BrokerOrder | None, reason: str = "") -> Order
     order.reason = result.reason[:200]
     if result.filled_quantity > order.filled_quantity and result.average_price is not None:
         order.filled_quantity, order.average_price = result.filled_quantity, result.average_price
-        order.filled_at = result.filled_at or timezone.now()
-        trade_date = timezone.localtime(order.filled_at).date()
+        order.filled_at = result.filled_at or market_now()
+        trade_date = market_date(order.filled_at)
         fields = {
             "account": order.account,
             "security": order.security,

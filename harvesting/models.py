@@ -247,6 +247,9 @@ class Order(models.Model):
     tax_value_at_decision = models.DecimalField(**MONEY, null=True, blank=True)
     model_version_at_decision = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    market_date = models.DateField(
+        null=True, blank=True, help_text="The market's date when the order was created (daily limits count by it)."
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     filled_at = models.DateTimeField(null=True, blank=True)
     transaction = models.OneToOneField(
@@ -259,3 +262,21 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side} {self.quantity} {self.security_id} ({self.status})"
+
+
+class HouseholdMonitor(models.Model):
+    """Price monitoring's memory of one household, and the lock that keeps its scans from overlapping.
+
+    ``last_queued_at`` and ``scheduled_for`` debounce rescans (wall clock: they limit work, not market
+    time); ``scanning_since`` is taken by a conditional UPDATE before a scan and cleared after it, so two
+    workers never scan one household at once; ``waiting_runs`` holds the runs that found it taken.
+    """
+
+    household = models.OneToOneField(Household, on_delete=models.CASCADE, primary_key=True, related_name="monitor")
+    last_queued_at = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scanning_since = models.DateTimeField(null=True, blank=True)
+    waiting_runs = models.JSONField(default=list, blank=True, help_text="Runs to continue when the scan ends.")
+
+    def __str__(self) -> str:
+        return f"Monitor of {self.household}"

@@ -19,6 +19,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from brokers.market_clock import market_date, market_now
 from harvesting.engine import rebound
 from harvesting.engine.holding import is_long_term
 from harvesting.engine.replacements import choose_replacements
@@ -38,11 +39,12 @@ from harvesting.models import (
     RunStatus,
     Trigger,
 )
+from harvesting.monitoring import scan_claim, scan_release, scan_wait
 from harvesting.rebound_models import current_model
-from portfolios.holdings import latest_quotes
 from portfolios.ledger import identity_for_firm
 from portfolios.market_history import INDEX_SYMBOL
 from portfolios.models import Action, Firm, Household, Price, RealizedSale, Security, TaxLot, Transaction, User
+from portfolios.price_store import latest_quotes
 from taxprofiles.services import valuer_for_profile
 
 logger = logging.getLogger(__name__)
@@ -77,13 +79,19 @@ def scan_task(run_id: int, household_id: int) -> int:
     )
     run = HarvestRun.objects.get(pk=run_id)
     household = Household.objects.get(pk=household_id, firm_id=run.firm_id)
+    # One scan per household at a time: a busy household parks this run, which goes on when it is free.
+    claim = scan_claim(household_id) or scan_wait(household_id, run_id)
+    if claim is None:
+        return 0
     try:
         lots_scanned, found = household_scan(run=run, household=household)
+        approve_automatic(run_id, household_id)
     except Exception as exc:
         logger.exception("scan of household %s failed", household_id)
         HarvestRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=f"{household}: {exc}")
         raise
-    approve_automatic(run_id, household_id)
+    finally:
+        scan_release(household_id, claim)
     HarvestRun.objects.filter(pk=run_id).update(
         households_done=F("households_done") + 1,
         lots_scanned=F("lots_scanned") + lots_scanned,
@@ -107,11 +115,16 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
             status__in=[OrderStatus.APPROVED, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED],
         ).values_list("account_id", "security_id", "lot_name")
     )
-    lots = [lot for lot in lots if (lot.account_id, lot.security_id, lot.name) not in in_flight]
-    quotes = latest_quotes({lot.security_id for lot in lots})
+    at = market_now()
+    as_of = market_date(at)
+    # A replay can run behind the book: a lot bought after the market's date does not exist yet.
+    lots = [
+        lot for lot in lots if (lot.account_id, lot.security_id, lot.name) not in in_flight and lot.acquired_on <= as_of
+    ]
+    quotes = latest_quotes({lot.security_id for lot in lots}, at=at)
+    HarvestRun.objects.filter(pk=run.pk).update(as_of=as_of)
     if not lots or not quotes:
         return len(lots), 0
-    as_of = max(timezone.localtime(q.at, NEW_YORK).date() for q in quotes.values())
     by_id = {lot.pk: lot for lot in lots}
     profile = household.tax_profiles.filter(tax_year__lte=max(as_of.year, 0)).order_by("-tax_year").first()
     profile = profile or household.tax_profiles.order_by("-tax_year").first()
@@ -124,14 +137,15 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     prices = {lot.security.symbol: quotes[lot.security_id].price for lot in lots if lot.security_id in quotes}
     model = current_model()
     version = model[0] if model else None
-    scores = _model_scores(as_of, version.version) if version else None
+    closes_key, closes = _trailing_closes(as_of, at)
+    scores = _model_scores(closes_key, closes, version.version) if version else None
     found = scan_household(
         [_scan_lot(lot) for lot in lots],
         prices,
         as_of,
         _purchases(household, as_of),
         lambda st, lt: valuer.value(st_loss=st, lt_loss=lt).total_savings,
-        _replacements(household, as_of, {lot.security.symbol for lot in lots}, identity),
+        _replacements(household, as_of, closes, {lot.security.symbol for lot in lots}, identity),
         policy,
         scores or None,
         identity,
@@ -269,31 +283,46 @@ def _purchases(household: Household, as_of: date) -> list[Purchase]:
     ]
 
 
-def _prices_key(as_of: date) -> tuple[date, int]:
-    """What the cached price history depends on: the date and the prices table's newest row (an index lookup)."""
-    return as_of, Price.objects.aggregate(newest=Max("id"))["newest"] or 0
+def _closes_key(as_of: date) -> tuple[date, int]:
+    """What the cached closes depend on: the date and the newest close row (a short backward index walk)."""
+    return as_of, Price.objects.filter(intraday=False).aggregate(newest=Max("id"))["newest"] or 0
 
 
-def _trailing_closes(as_of: date) -> pd.DataFrame:
-    return _trailing_closes_cached(_prices_key(as_of))
+def _trailing_closes(as_of: date, at: datetime) -> tuple[tuple[object, ...], pd.DataFrame]:
+    """Closes (date x symbol, SPX included) of the trailing year, with today's row at the market clock's
+    prices: intraday, the model and the correlations see the dip as it is now. Returns the frame and a key
+    that changes exactly when the frame does."""
+    closes_key = _closes_key(as_of)
+    past = _past_closes(closes_key)
+    securities = dict(Security.objects.values_list("pk", "symbol"))
+    today = {
+        securities[pk]: float(quote.price)
+        for pk, quote in latest_quotes(securities, at=at).items()
+        if market_date(quote.at) == as_of
+    }
+    key = (closes_key, tuple(sorted(today.items())))
+    if not today:
+        return key, past
+    row = pd.DataFrame([today], index=pd.Index([as_of], name="date"))
+    return key, (pd.concat([past, row]).sort_index() if not past.empty else row)
 
 
 @lru_cache(maxsize=8)
-def _trailing_closes_cached(key: tuple[date, int]) -> pd.DataFrame:
-    """Closes (date x symbol, SPX included) of the trailing ~270 trading days, once per price state.
+def _past_closes(key: tuple[date, int]) -> pd.DataFrame:
+    """Closes before ``as_of`` over the trailing ~270 trading days, read once per state of the closes.
 
-    A firm-wide scan runs many household tasks in one worker: they share this, and new prices
-    (a new newest row) make the next scan read again.
+    A firm-wide scan runs many household tasks in one worker, and a feed sends many intraday batches per
+    day: they all share this; a new close (a new newest close row) makes the next scan read again.
     """
     as_of = key[0]
     securities = dict(Security.objects.values_list("pk", "symbol"))
     start = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), time(0), tzinfo=NEW_YORK)
-    end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=NEW_YORK)
-    rows = Price.objects.filter(timestamp__gte=start, timestamp__lt=end).values_list(
+    end = datetime.combine(as_of, time(0), tzinfo=NEW_YORK)
+    rows = Price.objects.filter(intraday=False, timestamp__gte=start, timestamp__lt=end).values_list(
         "security_id", "timestamp", "price"
     )
     frame = pd.DataFrame.from_records(
-        ((timezone.localtime(stamp, NEW_YORK).date(), securities[pk], float(price)) for pk, stamp, price in rows),
+        ((market_date(stamp), securities[pk], float(price)) for pk, stamp, price in rows),
         columns=["date", "symbol", "close"],
     )
     if frame.empty:
@@ -301,24 +330,31 @@ def _trailing_closes_cached(key: tuple[date, int]) -> pd.DataFrame:
     return frame.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index()
 
 
-def _trailing_returns(as_of: date) -> tuple[tuple[str, ...], np.ndarray]:
+def _trailing_returns(closes: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
     """Daily returns of every tradable security over the trailing year."""
     tradable = tuple(Security.objects.filter(tradable=True).order_by("symbol").values_list("symbol", flat=True))
-    closes = _trailing_closes(as_of).reindex(columns=list(tradable))
+    closes = closes.reindex(columns=list(tradable))
     returns = (closes / closes.shift(1) - 1).iloc[1:].to_numpy(dtype=float)
     return tradable, returns
 
 
-def _model_scores(as_of: date, version: str) -> dict[str, float]:
-    return _model_scores_cached(_prices_key(as_of), version)
+_scores_memo: dict[tuple[object, ...], dict[str, float]] = {}
 
 
-@lru_cache(maxsize=8)
-def _model_scores_cached(key: tuple[date, int], version: str) -> dict[str, float]:
-    """The current model's chance, per symbol, that the price is back above the ``as_of`` close in 21 days."""
+def _model_scores(key: tuple[object, ...], closes: pd.DataFrame, version: str) -> dict[str, float]:
+    """Scores per symbol, computed once per state of the closes (all households of a batch share them)."""
+    memo_key = (key, version)
+    if memo_key not in _scores_memo:
+        if len(_scores_memo) >= 8:
+            _scores_memo.clear()
+        _scores_memo[memo_key] = _compute_scores(closes, version)
+    return _scores_memo[memo_key]
+
+
+def _compute_scores(closes: pd.DataFrame, version: str) -> dict[str, float]:
+    """The current model's chance, per symbol, that the price is back above today's in 21 days."""
     loaded = current_model()
-    closes = _trailing_closes_cached(key)
-    if loaded is None or loaded[0].version != version or INDEX_SYMBOL not in closes:
+    if loaded is None or loaded[0].version != version or closes.empty or INDEX_SYMBOL not in closes:
         return {}
     stocks = closes.drop(columns=[INDEX_SYMBOL])
     rows = rebound.features(stocks, closes[INDEX_SYMBOL])
@@ -329,8 +365,10 @@ def _model_scores_cached(key: tuple[date, int], version: str) -> dict[str, float
     return dict(zip(today.index, (float(p) for p in rebound.predict(loaded[1], today)), strict=True))
 
 
-def _replacements(household: Household, as_of: date, held: set[str], identity: dict[str, str]) -> dict:
-    symbols, returns = _trailing_returns(as_of)
+def _replacements(
+    household: Household, as_of: date, closes: pd.DataFrame, held: set[str], identity: dict[str, str]
+) -> dict:
+    symbols, returns = _trailing_returns(closes)
     recent_losses = (
         RealizedSale.objects.filter(
             account__household=household, sold_on__gte=as_of - WINDOW, sold_on__lte=as_of, reportable=True

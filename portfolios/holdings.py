@@ -5,23 +5,16 @@ Figures are Decimal dollars to the cent; a lot without any price shows no value 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
-from django.utils import timezone
-
+from brokers.market_clock import market_date, market_now
 from harvesting.engine.holding import is_long_term, one_year_after
 from harvesting.engine.money import ZERO, to_cents
-from portfolios.models import Account, Price, Security, TaxLot
-
-
-@dataclass(frozen=True, slots=True)
-class Quote:
-    price: Decimal
-    at: datetime
+from portfolios.models import Account, TaxLot
+from portfolios.price_store import Quote, latest_quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,25 +85,15 @@ def household_totals(accounts: Sequence[AccountValue]) -> HouseholdTotals:
     )
 
 
-def latest_quotes(security_ids: Iterable[int]) -> dict[int, Quote]:
-    """Return each security's most recent price, in one query."""
-    newest = Price.objects.filter(security=OuterRef("pk")).order_by("-timestamp")
-    rows = (
-        Security.objects.filter(pk__in=set(security_ids))
-        .annotate(last_price=Subquery(newest.values("price")[:1]), last_at=Subquery(newest.values("timestamp")[:1]))
-        .values_list("pk", "last_price", "last_at")
-    )
-    return {pk: Quote(price, at) for pk, price, at in rows if price is not None}
-
-
 def household_positions(accounts: Sequence[Account]) -> list[AccountValue]:
     """Value every open lot of ``accounts`` (their ``lots`` prefetched) at its latest quote.
 
     Holding periods are judged on the quote's date, so a replayed history shows the terms of its day.
     """
     lots = [lot for account in accounts for lot in account.lots.all()]
-    quotes = latest_quotes(lot.security_id for lot in lots)
-    today = timezone.localdate()
+    at = market_now()
+    quotes = latest_quotes((lot.security_id for lot in lots), at=at)
+    today = market_date(at)
     return [
         AccountValue(
             account=account,
@@ -121,7 +104,7 @@ def household_positions(accounts: Sequence[Account]) -> list[AccountValue]:
 
 
 def _lot_value(lot: TaxLot, quote: Quote | None, today: date) -> LotValue:
-    as_of = timezone.localtime(quote.at).date() if quote else today
+    as_of = market_date(quote.at) if quote else today
     long_term = is_long_term(lot.holding_period_start, as_of)
     days_left = 0 if long_term else (one_year_after(lot.holding_period_start) - as_of).days + 1
     return LotValue(lot=lot, quote=quote, long_term=long_term, days_to_long_term=days_left)

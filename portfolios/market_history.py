@@ -15,9 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from portfolios.models import Price, Security
+from portfolios.price_store import Row, latest_refresh, prices_write
 
 MARKET_CLOSE = time(16, 0)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -25,7 +26,6 @@ STOCKS_FILE = "sp500_dataset.csv.gz"
 INDEX_FILE = "sp500_index.csv.gz"
 SECURITIES_FILE = "securities.csv"
 INDEX_SYMBOL = "SPX"
-BATCH = 1000  # rows per INSERT: 3,000 parameters, within SQLite's limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,50 +69,6 @@ def _upsert_securities(path: Path) -> dict[str, Security]:
     return {s.symbol: s for s in Security.objects.filter(symbol__in=[row["symbol"] for row in rows])}
 
 
-def _columns() -> tuple[str, str, str, str]:
-    quote = connection.ops.quote_name
-    meta = Price._meta
-    security, timestamp, price = (quote(meta.get_field(name).column) for name in ("security", "timestamp", "price"))
-    return quote(meta.db_table), security, timestamp, price
-
-
-def _upsert_sql(source: str) -> str:
-    """Insert closes from ``source``, skipping unchanged ones and correcting changed ones."""
-    table, security, timestamp, price = _columns()
-    return (
-        f"INSERT INTO {table} ({security}, {timestamp}, {price}) {source} "
-        f"ON CONFLICT ({security}, {timestamp}) DO UPDATE SET {price} = excluded.{price} "
-        f"WHERE {table}.{price} <> excluded.{price}"
-    )
-
-
-def _write_postgresql(rows: Iterator[tuple[int, datetime, Decimal]]) -> None:
-    """COPY into a temporary table, then one INSERT ... ON CONFLICT: a few seconds for the whole history."""
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE price_load (security_id bigint, ts timestamptz, price numeric)")
-        with cursor.cursor.copy("COPY price_load (security_id, ts, price) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_upsert_sql("SELECT security_id, ts, price FROM price_load WHERE true"))
-        # Dropped now, not at commit: the caller's transaction may load again before it commits.
-        cursor.execute("DROP TABLE price_load")
-
-
-def _write_portable(rows: Iterator[tuple[int, datetime, Decimal]]) -> None:
-    """Multi-row INSERTs: raw SQL, because 175,000 model instances cost ten times the database work."""
-    full_batch = _upsert_sql("VALUES " + ", ".join(["(%s, %s, %s)"] * BATCH))
-    adapt = connection.ops.adapt_datetimefield_value
-    params: list[object] = []
-    with connection.cursor() as cursor:
-        for security_id, stamp, close in rows:
-            params += (security_id, adapt(stamp), close)
-            if len(params) == 3 * BATCH:
-                cursor.execute(full_batch, params)
-                params.clear()
-        if params:
-            cursor.execute(_upsert_sql("VALUES " + ", ".join(["(%s, %s, %s)"] * (len(params) // 3))), params)
-
-
 @transaction.atomic
 def price_history_load(*, data_dir: Path) -> LoadResult:
     """Load the securities and every daily close of the bundled history into the prices table."""
@@ -122,14 +78,15 @@ def price_history_load(*, data_dir: Path) -> LoadResult:
     stamps: dict[date, datetime] = {}
     counted = [0]
 
-    def rows() -> Iterator[tuple[int, datetime, Decimal]]:
+    def rows() -> Iterator[Row]:
         sources = [_read_closes(data_dir / STOCKS_FILE), _read_closes(data_dir / INDEX_FILE, {"SP500": INDEX_SYMBOL})]
         for source in sources:
             for symbol, day, close in source:
                 stamp = stamps.get(day) or stamps.setdefault(day, close_timestamp(day))
                 counted[0] += 1
-                yield ids[symbol], stamp, close
+                yield ids[symbol], stamp, close, None, False, False
 
-    (_write_postgresql if connection.vendor == "postgresql" else _write_portable)(rows())
+    prices_write(rows())
+    latest_refresh()
     total = Price.objects.filter(security__in=securities.values()).count()
     return LoadResult(securities=len(securities), rows_read=counted[0], prices_added=total - before, prices_total=total)

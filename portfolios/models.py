@@ -187,18 +187,43 @@ class Security(models.Model):
 
 
 class Price(models.Model):
-    """One observation of a security's price (a daily close, or a tick from a feed)."""
+    """One observation of a security's price: a session close, or an intraday tick from a feed.
+
+    The unique (security, timestamp) index serves both questions the product asks most: the latest
+    price of a security at or before a time (one backward index probe), and the path of one security
+    over a period (one range scan). Closes get their own partial index on time, because the model and
+    the replacement correlations read a year of closes for every security and must not wade through
+    the intraday ticks stored beside them.
+    """
 
     security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="prices")
     timestamp = models.DateTimeField()
     price = models.DecimalField(**PRICE)
     volume = models.BigIntegerField(null=True, blank=True)
+    intraday = models.BooleanField(default=False, help_text="A tick during the session, not its close.")
+    simulated = models.BooleanField(
+        default=False, help_text="Invented by the replay feed between two real closes; never a traded price."
+    )
 
     class Meta:
         ordering = ["security", "timestamp"]
         constraints = [
             models.UniqueConstraint(fields=["security", "timestamp"], name="one_price_per_security_and_time")
         ]
+        indexes = [models.Index(fields=["timestamp"], condition=Q(intraday=False), name="price_closes_by_time")]
+
+    def __str__(self) -> str:
+        return f"{self.security_id} {self.timestamp:%Y-%m-%d %H:%M} {self.price}"
+
+
+class LatestPrice(models.Model):
+    """The newest stored price of each security: a cache the ingest keeps current in the same transaction
+    as the prices themselves, so "what is it worth now" is one primary-key lookup per security."""
+
+    security = models.OneToOneField(Security, on_delete=models.CASCADE, primary_key=True, related_name="latest")
+    timestamp = models.DateTimeField()
+    price = models.DecimalField(**PRICE)
+    simulated = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.security_id} {self.timestamp:%Y-%m-%d %H:%M} {self.price}"

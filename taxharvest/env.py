@@ -68,8 +68,12 @@ def database_config(environ: Mapping[str, str], sqlite_path: Path) -> dict[str, 
     except ValueError as exc:
         raise EnvError(f"DATABASE_URL is not a database URL we understand: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Workers and the web process share the file; wait for locks instead of failing at once.
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+        # Workers, the feed and the web process share the file: wait for locks instead of failing at once,
+        # take the write lock when a transaction begins (a read-then-write transaction can otherwise fail
+        # to upgrade its lock), and let readers proceed while one writer writes (WAL).
+        config.setdefault("OPTIONS", {}).update(
+            {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        )
     return config
 
 

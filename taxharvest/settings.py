@@ -8,6 +8,7 @@ ORM broker, so one machine with no services can run the whole demo.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,7 @@ from taxharvest.env import (
     EnvError,
     database_config,
     env_bool,
+    env_int,
     env_list,
     env_str,
     q_cluster_config,
@@ -48,7 +50,23 @@ ALPACA_SECRET_KEY = env_str("ALPACA_SECRET_KEY")
 ALPACA_PAPER = env_bool("ALPACA_PAPER", True)
 ALPACA_BASE_URL = env_str("ALPACA_BASE_URL")
 ALPACA_DATA_URL = env_str("ALPACA_DATA_URL")
+ALPACA_STREAM_URL = env_str("ALPACA_STREAM_URL")
+ALPACA_DATA_FEED = env_str("ALPACA_DATA_FEED", "iex")
 MARKET_DATA_PROVIDER = env_str("MARKET_DATA_PROVIDER", "replay")
+# The market clock (brokers/market_clock.py): "feed" follows the feed (a replay's market time, else the newest
+# price); "wall" is the wall clock (production on a live feed). MARKET_TIME pins it to an ISO timestamp.
+MARKET_CLOCK = env_str("MARKET_CLOCK", "feed")
+MARKET_TIME = env_str("MARKET_TIME")
+if MARKET_CLOCK not in ("feed", "wall"):
+    raise ImproperlyConfigured(f"MARKET_CLOCK must be 'feed' or 'wall'; got {MARKET_CLOCK!r}")
+if MARKET_TIME:
+    try:
+        datetime.fromisoformat(MARKET_TIME)
+    except ValueError:
+        raise ImproperlyConfigured(f"MARKET_TIME must be an ISO timestamp; got {MARKET_TIME!r}") from None
+# Monitoring: new prices rescan the households holding what moved, at most once per interval (seconds).
+MONITOR_ENABLED = env_bool("MONITOR_ENABLED", True)
+MONITOR_SCAN_INTERVAL = env_int("MONITOR_SCAN_INTERVAL", 60)
 BROKER = env_str("BROKER", "paper")
 # The paper broker fills at the latest stored price, this many basis points worse (the half-spread).
 PAPER_HALF_SPREAD_BPS = env_str("PAPER_HALF_SPREAD_BPS", "5")

@@ -102,5 +102,5 @@ def _fresh_scan_caches() -> None:
     """Tests roll their rows back, so a price table can look the same to the scan's caches and differ."""
     from harvesting import scanning
 
-    scanning._trailing_closes_cached.cache_clear()
-    scanning._model_scores_cached.cache_clear()
+    scanning._past_closes.cache_clear()
+    scanning._scores_memo.clear()

@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 
 from portfolios.models import Account, AccountType, Client, Firm, Household, Price, Role, Security, User
+from portfolios.price_store import latest_advance
 
 
 class FirmFactory(factory.django.DjangoModelFactory):
@@ -78,3 +79,10 @@ class PriceFactory(factory.django.DjangoModelFactory):
     security = factory.SubFactory(SecurityFactory)
     timestamp = factory.Sequence(lambda n: datetime(2022, 1, 3, 21, 0, tzinfo=UTC).replace(day=1 + n % 28))
     price = Decimal("100.00")
+
+    @classmethod
+    def _create(cls, model_class: type[Price], *args: object, **kwargs: object) -> Price:
+        """Store the price as the product does: with the latest-price cache moved forward."""
+        price = super()._create(model_class, *args, **kwargs)
+        latest_advance([(price.security_id, price.timestamp, price.price, None, price.intraday, price.simulated)])
+        return price

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from portfolios.holdings import latest_quotes
 from portfolios.market_history import price_history_load
 from portfolios.models import Account, AccountType, Client, Firm, Household, Price, TaxLot, Transaction, User
+from portfolios.price_store import latest_quotes
 from taxprofiles.models import TaxProfile
 
 pytestmark = pytest.mark.django_db
