@@ -59,6 +59,7 @@ class HouseholdTotals:
     unrealized: Decimal
     taxable_losses: Decimal
     priced_at: datetime | None
+    simulated: bool = False  # some prices were simulated between real closes by the replay feed
 
 
 def household_totals(accounts: Sequence[AccountValue]) -> HouseholdTotals:
@@ -82,6 +83,7 @@ def household_totals(accounts: Sequence[AccountValue]) -> HouseholdTotals:
         unrealized=sum((account.unrealized for account in accounts), ZERO),
         taxable_losses=taxable_losses,
         priced_at=max(stamps, default=None),
+        simulated=any(lot.quote is not None and lot.quote.simulated for lot in lots),
     )
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("portfolios.urls")),
     path("", include("harvesting.urls")),
+    path("", include("brokers.urls")),
 ]

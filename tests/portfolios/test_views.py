@@ -106,7 +106,7 @@ def test_the_household_page_sums_the_household_and_counts_only_taxable_losses(al
     assert "<dd>$2,201.00</dd>" in summary  # 1,801.00 + 400.00
     assert '<dd class="loss">-$630.07</dd>' in summary
     assert '<dd class="loss">-$544.26</dd>' in summary  # the IRA's -$85.81 cannot be harvested
-    assert "<dd>Dec 28, 2022</dd>" in summary
+    assert "<dd>Dec 28, 2022 4:00 PM</dd>" in summary  # the close, in New York time
     assert page.index("SM-T") < page.index("SM-IRA")  # taxable accounts first
 
 
