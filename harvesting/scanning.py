@@ -338,7 +338,14 @@ def _trailing_returns(closes: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray
     return tradable, returns
 
 
-_scores_memo: dict[tuple[object, ...], dict[str, float]] = {}
+class _Memo(dict[tuple[object, ...], dict[str, float]]):
+    """A small bounded memo with ``lru_cache``'s ``cache_clear``, so tests and benchmarks reset it alike."""
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+
+_scores_memo = _Memo()
 
 
 def _model_scores(key: tuple[object, ...], closes: pd.DataFrame, version: str) -> dict[str, float]:
