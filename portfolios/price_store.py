@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -26,7 +26,6 @@ Row = tuple[int, datetime, Decimal, int | None, bool, bool]  # security_id, time
 COLUMNS = ("security_id", "timestamp", "price", "volume", "intraday", "simulated")
 PG_CHUNK = 20_000
 SQLITE_CHUNK = 5_000 // len(COLUMNS)  # parameters per statement stay far below SQLite's limit
-JUST_BEFORE = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +94,8 @@ def prices_ingest(ticks: Sequence[Tick]) -> IngestResult:
     for row in rows.values():
         if row[0] not in newest_rows or row[1] > newest_rows[row[0]][1]:
             newest_rows[row[0]] = row
-    before = latest_quotes(newest_rows, at=min(stamp for _, stamp in rows) - JUST_BEFORE)
+    # What each security was worth at the batch's time before it: an identical re-send moves nothing.
+    before = latest_quotes(newest_rows, at=max(stamp for _, stamp in rows))
     prices_write(rows.values())
     latest_advance(newest_rows.values())
     moved = frozenset(pk for pk, row in newest_rows.items() if pk not in before or before[pk].price != row[2])

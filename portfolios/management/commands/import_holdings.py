@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from brokers.market_clock import market_today
 from portfolios.importers import HOLDINGS_COLUMNS, holdings_import
 from portfolios.management.commands._importing import firm_from_option, read_file
 from taxharvest.errors import ApplicationError
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         content = read_file(options["file"])
         try:
             result = holdings_import(
-                firm=firm, filename=Path(options["file"]).name, content=content, today=timezone.localdate()
+                firm=firm, filename=Path(options["file"]).name, content=content, today=market_today()
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from brokers.market_clock import market_today
 from portfolios.importers import LEDGER_COLUMNS, ledger_import
 from portfolios.management.commands._importing import read_file
 from portfolios.models import Household
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 household=household,
                 filename=Path(options["file"]).name,
                 content=content,
-                today=timezone.localdate(),
+                today=market_today(),
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
