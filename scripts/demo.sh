@@ -17,13 +17,19 @@ PY=.venv/bin/python
 mkdir -p .demo
 "$PY" manage.py qcluster > .demo/qcluster.log 2>&1 &
 worker=$!
-trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+# The replay feed plays December 2022 (after the demo book's last trade) as a live market: one trading day
+# per FEED_SPEED seconds, with simulated intraday ticks between the real closes; monitoring rescans as it moves.
+"$PY" manage.py run_feed --provider replay --from "${FEED_FROM:-2022-12-01}" --speed "${FEED_SPEED:-60}" \
+  --intraday "${FEED_INTRADAY:-26}" --seed 2022 > .demo/feed.log 2>&1 &
+feed=$!
+trap 'kill "$worker" "$feed" 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 
   taxharvest is running at http://$HOST:$PORT/
   Sign in with one of the demo logins printed above (firm admin: http://$HOST:$PORT/admin/).
-  A django-q2 worker runs beside it (log: .demo/qcluster.log). Press Ctrl-C to stop both.
+  A django-q2 worker (log: .demo/qcluster.log) and the replay feed (log: .demo/feed.log; see
+  http://$HOST:$PORT/market/feed/) run beside it. Press Ctrl-C to stop them all.
 
 MSG
 "$PY" manage.py runserver "$HOST:$PORT"

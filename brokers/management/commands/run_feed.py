@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,10 @@ from brokers.market_clock import market_date
 from brokers.market_data import Batch, MarketDataError, MarketDataProvider
 from portfolios.models import Price, Security
 from portfolios.price_store import IngestResult
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _day(value: str) -> date:
@@ -69,8 +74,10 @@ class Command(BaseCommand):
                 kind = "ticks (simulated)" if any(t.simulated for t in batch.ticks) else "prices"
                 self.stdout.write(f"{batch.at:%Y-%m-%d %H:%M %Z}  {result.ticks} {kind}{moved}")
 
-        settings_used = {k: options[k] for k in ("start", "end", "speed", "intraday", "seed", "mode") if options[k]}
+        keys = ("start", "end", "speed", "intraday", "seed") if options["provider"] == "replay" else ("mode", "poll")
+        settings_used = {key: options[key] for key in keys if options[key] is not None}
         runner = FeedRunner(provider, max_batches=options["max_batches"], on_batch=report, settings=settings_used)
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the feed as Ctrl-C does: its state says stopped
         try:
             summary = runner.run()
         except MarketDataError as exc:
