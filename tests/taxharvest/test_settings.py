@@ -130,3 +130,22 @@ def test_q_cluster_uses_the_orm_broker_unless_redis_is_configured():
 def test_q_cluster_rejects_a_redis_url_without_a_scheme():
     with pytest.raises(EnvError, match="REDIS_URL"):
         q_cluster_config({"REDIS_URL": "127.0.0.1:6379"})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MARKET_CLOCK": "sundial"}, "MARKET_CLOCK must be 'feed' or 'wall'; got 'sundial'"),
+        ({"MARKET_TIME": "yesterday"}, "MARKET_TIME must be an ISO timestamp; got 'yesterday'"),
+        ({"MONITOR_SCAN_INTERVAL": "soon"}, "MONITOR_SCAN_INTERVAL"),
+    ],
+)
+def test_a_bad_market_clock_or_monitor_setting_fails_at_start_up(env, message):
+    result = load_settings(DEBUG="1", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_sqlite_waits_for_locks_and_takes_the_write_lock_when_a_transaction_begins(tmp_path):
+    options = database_config({}, tmp_path / "db.sqlite3")["OPTIONS"]
+    assert options == {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
