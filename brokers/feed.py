@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from brokers.market_clock import FEED_STATE_ID, NEW_YORK
@@ -25,7 +25,7 @@ from brokers.market_data import Batch, MarketDataProvider
 from brokers.models import FeedState, FeedStatus
 from brokers.replay import VOL_WINDOW, ReplayFeed
 from portfolios.models import Price, Security
-from portfolios.price_store import IngestResult, latest_quotes, prices_ingest
+from portfolios.price_store import IngestResult, latest_quotes, prices_ingest, simulated_clear
 
 logger = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 1.0
@@ -104,7 +104,7 @@ class FeedRunner:
             for batch in self.provider.batches():
                 if batch.due is not None:
                     self._wait_until(started + batch.due, monitor_due)
-                result = _store(batch, self.provider, started, self.monotonic)
+                result = _store(batch, self.provider, started, self.monotonic, self.monotonic())
                 summary.batches += 1
                 summary.ticks += result.ticks
                 summary.first = summary.first or batch.at
@@ -157,14 +157,25 @@ def _feed_end(status: str, error: str = "") -> None:
 
 
 @transaction.atomic
-def _store(batch: Batch, provider: MarketDataProvider, started: float, monotonic: Callable[[], float]) -> IngestResult:
+def _store(
+    batch: Batch,
+    provider: MarketDataProvider,
+    started: float,
+    monotonic: Callable[[], float],
+    received: float | None = None,
+) -> IngestResult:
     """The batch's prices and the clock's move, in one transaction (monitoring reacts after its commit)."""
+    if batch.redraws is not None:
+        symbols = {tick.symbol for tick in batch.ticks}
+        simulated_clear(Security.objects.filter(symbol__in=symbols).values_list("pk", flat=True), *batch.redraws)
     result = prices_ingest(batch.ticks)
     now = timezone.now()
-    if batch.due is not None:
-        lag = max(monotonic() - (started + batch.due), 0.0)
-    else:
+    if batch.due is None:  # live: how old the newest tick is when stored
         lag = max((now - (result.newest or batch.at)).total_seconds(), 0.0)
+    else:  # replay: how long after it was due it was stored (unpaced, every batch is due on arrival)
+        paced = float(getattr(provider, "seconds_per_day", 0) or 0) > 0
+        due = started + batch.due if paced or received is None else received
+        lag = max(monotonic() - due, 0.0)
     FeedState.objects.filter(pk=FEED_STATE_ID).update(
         market_time=batch.at,
         last_tick_at=result.newest or batch.at,
@@ -189,15 +200,17 @@ class FeedOverview:
     securities: list[tuple[Security, Decimal | None, datetime | None, bool]]
 
 
-def feed_overview(household_ids: list[int]) -> FeedOverview:
-    """The feed's state, and the scans of ``household_ids`` (the viewer's households) it has set going."""
+def feed_overview(household_ids: list[int], firm_id: int | None = None) -> FeedOverview:
+    """The feed's state, and the scans of ``household_ids`` (the viewer's households) it has set going;
+    with ``firm_id`` (a firm admin), that firm's firm-wide scans too."""
     from harvesting.models import HarvestRun, HouseholdMonitor, RunStatus
 
     state = FeedState.objects.filter(pk=FEED_STATE_ID).first()
     waiting = HouseholdMonitor.objects.filter(household_id__in=household_ids, scheduled_for__isnull=False).count()
-    queued = HarvestRun.objects.filter(
-        household_id__in=household_ids, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-    ).count()
+    mine = Q(household_id__in=household_ids)
+    if firm_id is not None:
+        mine |= Q(household__isnull=True, firm_id=firm_id)
+    queued = HarvestRun.objects.filter(mine, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).count()
     securities = list(Security.objects.order_by("symbol"))
     quotes = latest_quotes(s.pk for s in securities)
     rows = [

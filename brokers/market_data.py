@@ -32,11 +32,13 @@ class Tick:
 @dataclass(frozen=True, slots=True)
 class Batch:
     """Ticks delivered together. ``due`` is when, in seconds after the feed started, a paced replay should
-    deliver it (None: deliver now, as a live feed does)."""
+    deliver it (None: deliver now, as a live feed does). ``redraws`` is a period whose simulated ticks the
+    batch replaces: a replay drawing a day anew clears any earlier drawing of it first."""
 
     at: datetime
     ticks: tuple[Tick, ...]
     due: float | None = None
+    redraws: tuple[datetime, datetime] | None = None
 
 
 class MarketDataProvider(Protocol):

@@ -103,6 +103,10 @@ class ReplayFeed:
         ordered = {symbol: sorted(series) for symbol, series in self.closes.items()}
         for index, day in enumerate(self.trading_days()):
             stamps = session_times(day, steps)
+            whole_day = (
+                datetime.combine(day, time(0), tzinfo=NEW_YORK),
+                datetime.combine(day, time(23, 59, 59, 999999), tzinfo=NEW_YORK),
+            )
             paths: dict[str, list[Decimal]] = {}
             for symbol, series in self.closes.items():
                 if day not in series:
@@ -123,4 +127,4 @@ class ReplayFeed:
                 )
                 due = self.seconds_per_day * (index + (k / steps if self.ticks_per_day else 0))
                 if ticks:
-                    yield Batch(at=stamp, ticks=ticks, due=due)
+                    yield Batch(at=stamp, ticks=ticks, due=due, redraws=whole_day if k == 1 else None)

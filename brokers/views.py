@@ -17,7 +17,7 @@ from taxharvest.http import AuthenticatedHttpRequest
 def feed_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Prices are shared by every firm; the scan counts are only those of the viewer's households."""
     household_ids = list(household_list_for_user(request.user).values_list("pk", flat=True))
-    overview = feed_overview(household_ids)
+    overview = feed_overview(household_ids, request.user.firm_id if request.user.is_firm_admin else None)
     state = overview.state
     since_last = (timezone.now() - state.last_batch_at).total_seconds() if state and state.last_batch_at else None
     partial = request.htmx and not request.htmx.history_restore_request

@@ -94,14 +94,39 @@ def prices_ingest(ticks: Sequence[Tick]) -> IngestResult:
     for row in rows.values():
         if row[0] not in newest_rows or row[1] > newest_rows[row[0]][1]:
             newest_rows[row[0]] = row
-    # What each security was worth at the batch's time before it: an identical re-send moves nothing.
-    before = latest_quotes(newest_rows, at=max(stamp for _, stamp in rows))
+    before = _prices_before(newest_rows)
     prices_write(rows.values())
     latest_advance(newest_rows.values())
     moved = frozenset(pk for pk, row in newest_rows.items() if pk not in before or before[pk].price != row[2])
     newest = max(row[1] for row in newest_rows.values())
     transaction.on_commit(lambda: prices_ingested.send(sender=Price, security_ids=moved, at=newest))
     return IngestResult(len(rows), len(newest_rows), moved, newest, frozenset(symbols - ids.keys()))
+
+
+def _prices_before(newest_rows: dict[int, Row]) -> dict[int, Quote]:
+    """Each security's stored price at the time of its newest tick, before this batch: an identical re-send
+    (or a late tick that matches what is stored) moves nothing. One query per distinct tick time."""
+    by_time: dict[datetime, list[int]] = {}
+    for pk, row in newest_rows.items():
+        by_time.setdefault(row[1], []).append(pk)
+    before: dict[int, Quote] = {}
+    for stamp, ids in by_time.items():
+        before.update(latest_quotes(ids, at=stamp))
+    return before
+
+
+def simulated_clear(security_ids: Iterable[int], start: datetime, end: datetime) -> int:
+    """Remove the simulated ticks of these securities in [start, end): a replay redrawing a day removes the
+    previous drawing first, so two simulated paths are never interleaved. Returns the rows removed."""
+    ids = set(security_ids)
+    removed, _ = Price.objects.filter(
+        security_id__in=ids, simulated=True, timestamp__gte=start, timestamp__lt=end
+    ).delete()
+    stale = LatestPrice.objects.filter(security_id__in=ids, simulated=True, timestamp__gte=start, timestamp__lt=end)
+    if removed and stale.exists():
+        stale.delete()
+        latest_refresh()
+    return removed
 
 
 def prices_write(rows: Iterable[Row]) -> None:

@@ -77,11 +77,14 @@ class Command(BaseCommand):
         keys = ("start", "end", "speed", "intraday", "seed") if options["provider"] == "replay" else ("mode", "poll")
         settings_used = {key: options[key] for key in keys if options[key] is not None}
         runner = FeedRunner(provider, max_batches=options["max_batches"], on_batch=report, settings=settings_used)
-        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the feed as Ctrl-C does: its state says stopped
+        # `kill` stops the feed as Ctrl-C does, so its state says stopped rather than running forever.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             summary = runner.run()
         except MarketDataError as exc:
             raise CommandError(str(exc)) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Feed {summary.status}: {summary.batches:,} batches, {summary.ticks:,} prices"
