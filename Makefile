@@ -14,7 +14,7 @@ test: install lint
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy --strict harvesting/engine
+	.venv/bin/mypy --strict harvesting/engine brokers/market_data.py brokers/replay.py
 	DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
 
 format: install
