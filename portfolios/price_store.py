@@ -9,13 +9,13 @@ late or replayed tick never makes the cache older.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Case, DateTimeField, Expression, F, Max, OuterRef, Subquery, Value, When
 
 from brokers.market_clock import market_now
 from brokers.market_data import Tick
@@ -44,30 +44,43 @@ class IngestResult:
     unknown_symbols: frozenset[str]
 
 
-def latest_quotes(security_ids: Iterable[int], at: datetime | None = None) -> dict[int, Quote]:
-    """Each security's latest price at or before ``at`` (default: the market clock).
+def latest_quotes(security_ids: Iterable[int], at: datetime | Mapping[int, datetime] | None = None) -> dict[int, Quote]:
+    """Each security's latest price at or before ``at``: the market clock by default, one instant for all,
+    or each security's own instant (a mapping), still in one round trip.
 
     The cache answers whenever its newest price is not after ``at`` (always, on a live feed); a clock
     that runs behind the stored prices (a replay, a pinned test) falls back to one index probe per security.
     """
-    at = at or market_now()
     ids = set(security_ids)
+    if isinstance(at, Mapping):
+        ids &= at.keys()
+        instants = {at[pk] for pk in ids}
+        if len(instants) == 1:
+            return latest_quotes(ids, instants.pop())
+        when: Expression = Case(*(When(pk=pk, then=Value(at[pk])) for pk in ids), output_field=DateTimeField())
+        cached_when: Expression = Case(
+            *(When(security_id=pk, then=Value(at[pk])) for pk in ids), output_field=DateTimeField()
+        )
+    else:
+        when = cached_when = Value(at or market_now(), output_field=DateTimeField())
     quotes = {
         pk: Quote(price, stamp, simulated)
-        for pk, price, stamp, simulated in LatestPrice.objects.filter(security_id__in=ids, timestamp__lte=at)
+        for pk, price, stamp, simulated in LatestPrice.objects.filter(security_id__in=ids)
+        .alias(until=cached_when)
+        .filter(timestamp__lte=F("until"))
         .values_list("security_id", "price", "timestamp", "simulated")
-        .iterator()
     }
     missing = ids - quotes.keys()
     if missing:
-        newest = Price.objects.filter(security=OuterRef("pk"), timestamp__lte=at).order_by("-timestamp")
+        newest = Price.objects.filter(security=OuterRef("pk"), timestamp__lte=OuterRef("until")).order_by("-timestamp")
         price_ids = (
             Security.objects.filter(pk__in=missing)
+            .alias(until=when)
             .annotate(price_id=Subquery(newest.values("pk")[:1]))
             .exclude(price_id=None)
-            .values_list("price_id", flat=True)
+            .values("price_id")
         )
-        for pk, price, stamp, simulated in Price.objects.filter(pk__in=list(price_ids)).values_list(
+        for pk, price, stamp, simulated in Price.objects.filter(pk__in=price_ids).values_list(
             "security_id", "price", "timestamp", "simulated"
         ):
             quotes[pk] = Quote(price, stamp, simulated)
@@ -105,14 +118,8 @@ def prices_ingest(ticks: Sequence[Tick]) -> IngestResult:
 
 def _prices_before(newest_rows: dict[int, Row]) -> dict[int, Quote]:
     """Each security's stored price at the time of its newest tick, before this batch: an identical re-send
-    (or a late tick that matches what is stored) moves nothing. One query per distinct tick time."""
-    by_time: dict[datetime, list[int]] = {}
-    for pk, row in newest_rows.items():
-        by_time.setdefault(row[1], []).append(pk)
-    before: dict[int, Quote] = {}
-    for stamp, ids in by_time.items():
-        before.update(latest_quotes(ids, at=stamp))
-    return before
+    (or a late tick that matches what is stored) moves nothing."""
+    return latest_quotes(newest_rows, at={pk: row[1] for pk, row in newest_rows.items()})
 
 
 def simulated_clear(security_ids: Iterable[int], start: datetime, end: datetime) -> int:
