@@ -172,3 +172,24 @@ def test_a_wash_sale_adjusted_lot_shows_its_adjustment(alice, smiths, smith_taxa
     assert "$1,820.00" in page  # 1,720 + the $100 loss disallowed
     assert "incl. $100.00 wash sale" in page
     assert "Jan 12, 2022" in page  # held 29 days, so the holding period starts 29 days before Feb 10
+
+
+def test_a_simulated_price_is_tagged_on_the_household_page(alice, smiths_with_lots, securities, settings):
+    settings.MONITOR_ENABLED = False
+    from brokers.market_data import Tick
+    from portfolios.price_store import prices_ingest
+
+    midday = datetime(2022, 12, 29, 17, 0, tzinfo=UTC)  # 12:00 in New York, after the Dec 28 close
+    prices_ingest([Tick("AAPL", midday, Decimal("120.00"), simulated=True)])
+    page = signed_in(alice).get(reverse("portfolios:household_detail", args=[smiths_with_lots.pk])).text
+    summary = page[page.index('class="figures summary"') : page.index("</dl>")]
+    assert "Dec 29, 2022 12:00 PM" in summary
+    assert 'class="tag sim"' in summary
+    sim_tag = '<span class="tag sim" title="Simulated between two real closes by the replay feed">sim</span>'
+    assert f"$120.00 {sim_tag}" in page
+    assert "$1,200.00" in page  # 10 shares at the simulated 120.00
+
+
+def test_real_prices_carry_no_simulated_tag(alice, smiths_with_lots):
+    page = signed_in(alice).get(reverse("portfolios:household_detail", args=[smiths_with_lots.pk])).text
+    assert 'class="tag sim"' not in page
