@@ -1,14 +1,17 @@
 # The two set-up commands of the README: `make demo` starts the product with demo data,
 # `make test` runs the whole test suite (and the linters). Both install what they need first.
-.PHONY: demo test lint install format
+.PHONY: demo test lint install install-test format
 
 install:
 	bash scripts/bootstrap.sh
 
+install-test:
+	bash scripts/bootstrap.sh --test
+
 demo: install
 	bash scripts/demo.sh
 
-test: install lint
+test: install-test lint
 	.venv/bin/pytest
 
 lint: install

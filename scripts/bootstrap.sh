@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine with Python 3.11 to run taxharvest: the system libraries it needs
 # (venv support, Pango for WeasyPrint's PDFs), then a virtualenv in .venv with the pinned packages.
-# Safe to run again: it installs only what is missing.
+# With --test, also Chromium (browser tests) and wrk (the portal benchmark). Safe to run again: it installs
+# only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,11 @@ PY=$(find_python) || { echo "bootstrap: Python 3.11 is required (python3.11 not 
 missing=()
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so'; then missing+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core); fi
+# `bootstrap.sh --test`: the browser tests drive Debian's Chromium; the portal benchmark uses wrk.
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 if [ ! -x "$VENV/bin/python" ]; then
