@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, F, Q, QuerySet, When
 from django.http import Http404
 
-from harvesting.models import HarvestRun, Opportunity
-from portfolios.models import Role, User
+from brokers.market_clock import market_now
+from harvesting.models import HarvestRun, Opportunity, OpportunityStatus, Order, PlannedPurchase
+from portfolios.models import Action, Household, Role, Transaction, User
 from portfolios.selectors import households_for_user
+
+WINDOW = timedelta(days=30)
 
 
 def runs_for_user(user: User) -> QuerySet[HarvestRun]:
@@ -46,3 +53,93 @@ def opportunity_get_for_user(user: User, opportunity_id: int) -> Opportunity:
     if opportunity is None:
         raise Http404("No such opportunity.")
     return opportunity
+
+
+def open_opportunities_for_user(user: User, household_id: int | None = None) -> QuerySet[Opportunity]:
+    """What awaits a decision across the user's book (or one household), best first."""
+    # Past its expiry an opportunity's price is stale (the next scan replaces it): not offered any more.
+    opportunities = Opportunity.objects.filter(
+        household__in=households_for_user(user),
+        status__in=[OpportunityStatus.OPEN, OpportunityStatus.BLOCKED],
+        expires_at__gte=market_now(),
+    )
+    if household_id is not None:
+        opportunities = opportunities.filter(household_id=household_id)
+    return opportunities.select_related("household", "security", "replacement", "model_version", "lot").order_by(
+        Case(When(status=OpportunityStatus.OPEN, then=0), default=1),
+        "-net_benefit",
+        "-loss",
+        "pk",
+    )
+
+
+def orders_for_user(user: User, household_id: int | None = None, limit: int = 100) -> list[Order]:
+    """The most recent orders of the user's book (or one household)."""
+    orders = Order.objects.filter(opportunity__household__in=households_for_user(user))
+    if household_id is not None:
+        orders = orders.filter(opportunity__household_id=household_id)
+    return list(
+        orders.select_related("opportunity__household", "security", "account", "approved_by").order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class PurchaseWindow:
+    """A purchase (made or planned) and the wash-sale window it opens for a loss sale of its security."""
+
+    symbol: str
+    account: str
+    day: date
+    quantity: Decimal
+    planned: bool
+    window_from: date
+    window_until: date
+
+
+def wash_sale_windows(household: Household, as_of: date) -> list[PurchaseWindow]:
+    """Purchases whose 61-day window covers ``as_of``: a loss sale of the security (or one substantially
+    identical) before ``window_until`` would be a wash sale."""
+    made = Transaction.objects.filter(
+        account__household=household,
+        action__in=[Action.BUY, Action.REINVEST],
+        trade_date__gte=as_of - WINDOW,
+        trade_date__lte=as_of,
+    ).select_related("account", "security")
+    planned = PlannedPurchase.objects.filter(
+        account__household=household, planned_on__gte=as_of, planned_on__lte=as_of + WINDOW
+    ).select_related("account", "security")
+    windows = [
+        PurchaseWindow(
+            t.security.symbol,
+            t.account.number,
+            t.trade_date,
+            t.quantity,
+            False,
+            t.trade_date - WINDOW,
+            t.trade_date + WINDOW,
+        )
+        for t in made
+    ] + [
+        PurchaseWindow(
+            p.security.symbol,
+            p.account.number,
+            p.planned_on,
+            p.quantity,
+            True,
+            p.planned_on - WINDOW,
+            p.planned_on + WINDOW,
+        )
+        for p in planned
+    ]
+    return sorted(windows, key=lambda w: (w.window_until, w.symbol))
+
+
+def blocked_opportunities(household: Household, at: datetime) -> QuerySet[Opportunity]:
+    """Losing lots the latest scan could not harvest, with the purchase that blocks each and until when."""
+    return (
+        Opportunity.objects.filter(household=household, status=OpportunityStatus.BLOCKED, expires_at__gte=at)
+        .select_related("security")
+        .order_by("blocked_until", "security__symbol")
+    )

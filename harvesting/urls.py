@@ -5,6 +5,9 @@ from harvesting import views
 app_name = "harvesting"
 
 urlpatterns = [
+    path("opportunities/", views.opportunity_list, name="opportunities"),
+    path("opportunities/approve/", views.opportunity_bulk_approve, name="opportunity_bulk_approve"),
+    path("orders/", views.order_list, name="orders"),
     path("households/<int:household_id>/scan/", views.household_scan_start, name="household_scan"),
     path("scans/<int:run_id>/", views.run_detail, name="run_detail"),
     path(

@@ -1,20 +1,35 @@
-"""Scans from the portal: start one for a household, watch it run, read what it found."""
+"""Scans, opportunities and orders in the portal: start a scan and watch it run, decide on what it found
+(one by one or in bulk), and follow the orders."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from brokers.market_clock import market_now
 from harvesting.execution import opportunity_approve, opportunity_reject
-from harvesting.models import RunStatus
+from harvesting.explaining import explanations_for
+from harvesting.models import OpportunityStatus, OrderStatus, RunStatus
 from harvesting.scanning import scan_start
-from harvesting.selectors import opportunity_get_for_user, run_get_for_user, run_opportunities
-from portfolios.selectors import household_get_for_user
+from harvesting.selectors import (
+    open_opportunities_for_user,
+    opportunity_get_for_user,
+    orders_for_user,
+    run_get_for_user,
+    run_opportunities,
+)
+from portfolios.selectors import household_get_for_user, household_list_for_user
 from taxharvest.errors import ApplicationError
 from taxharvest.http import AuthenticatedHttpRequest
+
+LIST_LIMIT = 200
+FINAL_ORDER_STATUSES = {OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
 
 
 @login_required
@@ -53,4 +68,66 @@ def opportunity_decide(request: AuthenticatedHttpRequest, opportunity_id: int, d
             messages.info(request, f"Rejected the {opportunity.security.symbol} harvest.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect("harvesting:run_detail", run_id=opportunity.run_id)
+    return _back(request) or redirect("harvesting:run_detail", run_id=opportunity.run_id)
+
+
+def _back(request: AuthenticatedHttpRequest) -> HttpResponse | None:
+    """Where the form asked to return (the opportunities page, a household page), if it is ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return None
+
+
+@login_required
+def opportunity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every open harvest of the advisor's book, best first, each with why it is worth what it is."""
+    household = None
+    if request.GET.get("household", "").isdigit():
+        household = household_get_for_user(request.user, int(request.GET["household"]))
+    opportunities = list(open_opportunities_for_user(request.user, household.pk if household else None)[:LIST_LIMIT])
+    context = {
+        "opportunities": opportunities,
+        "explanations": explanations_for(opportunities),
+        "household": household,
+        "households": household_list_for_user(request.user),
+        "open_value": sum((o.tax_value for o in opportunities if o.status == OpportunityStatus.OPEN), Decimal(0)),
+        "now": market_now(),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "harvesting/_opportunities.html" if partial else "harvesting/opportunities.html", context)
+
+
+@login_required
+@require_POST
+def opportunity_bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Approve the ticked harvests one by one: each passes the same checks as a single approval."""
+    ids = [int(value) for value in request.POST.getlist("opportunity") if value.isdigit()]
+    approved, refused = [], []
+    for opportunity_id in ids:
+        opportunity = opportunity_get_for_user(request.user, opportunity_id)
+        try:
+            opportunity_approve(opportunity=opportunity, user=request.user)
+            approved.append(opportunity.security.symbol)
+        except ApplicationError as exc:
+            refused.append(f"{opportunity.security.symbol}: {exc.message}")
+    if approved:
+        messages.success(request, f"Approved {len(approved)} harvest(s): {', '.join(approved)}.")
+    for reason in refused:
+        messages.error(request, reason)
+    if not ids:
+        messages.info(request, "Tick the harvests to approve first.")
+    return _back(request) or redirect("harvesting:opportunities")
+
+
+@login_required
+def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Orders and their live status; the page polls while any is still working at the broker."""
+    orders = orders_for_user(request.user)
+    working = any(order.status not in FINAL_ORDER_STATUSES for order in orders)
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(
+        request,
+        "harvesting/_orders.html" if partial else "harvesting/orders.html",
+        {"orders": orders, "working": working},
+    )

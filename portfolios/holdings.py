@@ -87,13 +87,13 @@ def household_totals(accounts: Sequence[AccountValue]) -> HouseholdTotals:
     )
 
 
-def household_positions(accounts: Sequence[Account]) -> list[AccountValue]:
+def household_positions(accounts: Sequence[Account], at: datetime | None = None) -> list[AccountValue]:
     """Value every open lot of ``accounts`` (their ``lots`` prefetched) at its latest quote.
 
     Holding periods are judged on the quote's date, so a replayed history shows the terms of its day.
     """
     lots = [lot for account in accounts for lot in account.lots.all()]
-    at = market_now()
+    at = at or market_now()
     quotes = latest_quotes((lot.security_id for lot in lots), at=at)
     today = market_date(at)
     return [

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("portfolios.urls")),
     path("", include("harvesting.urls")),
     path("", include("brokers.urls")),
+    path("", include("reporting.urls")),
+    path("", include("taxprofiles.urls")),
 ]

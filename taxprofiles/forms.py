@@ -1,0 +1,53 @@
+"""The advisor's tax profile form: the whole year's figures, validated before anything is valued."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from taxprofiles.models import TaxProfile
+from taxprofiles.rules.federal import KNOWN_YEARS
+
+NOT_NEGATIVE = ("wages", "other_ordinary_income", "itemized_deductions", "st_carryforward", "lt_carryforward")
+FIELDS = [
+    "tax_year",
+    "filing_status",
+    "state",
+    "wages",
+    "other_ordinary_income",
+    "itemized_deductions",
+    "st_gains_realized",
+    "lt_gains_realized",
+    "expected_st_gains",
+    "expected_lt_gains",
+    "st_carryforward",
+    "lt_carryforward",
+]
+
+
+class TaxProfileForm(forms.ModelForm):
+    class Meta:
+        model = TaxProfile
+        fields = FIELDS
+        widgets = {"tax_year": forms.Select(choices=[(year, year) for year in sorted(KNOWN_YEARS)])}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in FIELDS[3:]:
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in NOT_NEGATIVE:
+            value = data.get(name)
+            if value is not None and value < Decimal(0):
+                self.add_error(name, "Cannot be negative.")
+        year = data.get("tax_year")
+        household = self.instance.household
+        if year and (
+            TaxProfile.objects.filter(household=household, tax_year=year).exclude(pk=self.instance.pk).exists()
+        ):
+            self.add_error("tax_year", f"{household} already has a {year} profile: edit that one.")
+        return data
