@@ -32,6 +32,12 @@ class Explanation:
     state: str = ""
     state_rate: Decimal = ZERO
     tax_year: int = 0
+    ranked_value: Decimal | None = None  # what the scan credited it with, after the household's better harvests
+
+    @property
+    def ranked_lower(self) -> bool:
+        """The scan valued it below its stand-alone saving (by a dollar or more, not a rounding cent)."""
+        return self.ranked_value is not None and self.total_savings - self.ranked_value >= 1
 
 
 def explain(valuer: HarvestValuer, loss: Decimal, *, long_term: bool, tax_year: int) -> Explanation:

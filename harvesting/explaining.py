@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from harvesting.explain import Explanation, explain
 from harvesting.models import Opportunity
@@ -28,5 +29,6 @@ def explanations_for(opportunities: Sequence[Opportunity]) -> dict[int, Explanat
     for o in opportunities:
         key = (o.household_id, o.explanation.get("tax_year"))
         if key in valuers and o.explanation.get("action") != "switch back" and o.loss > 0:
-            explained[o.pk] = explain(valuers[key], o.loss, long_term=o.term == "long", tax_year=key[1])
+            standalone = explain(valuers[key], o.loss, long_term=o.term == "long", tax_year=key[1])
+            explained[o.pk] = replace(standalone, ranked_value=o.tax_value)
     return explained

@@ -42,7 +42,7 @@ def profile_edit(request: AuthenticatedHttpRequest, household_id: int) -> HttpRe
     return render(
         request,
         "taxprofiles/edit.html",
-        {"form": form, "household": instance.household, "tax": preview, "preview": False},
+        {"form": form, "household": instance.household, "tax": preview, "preview": False, "editing": True},
     )
 
 
