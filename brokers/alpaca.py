@@ -406,3 +406,19 @@ def alpaca_broker_from_settings() -> AlpacaBroker:
         paper=getattr(settings, "ALPACA_PAPER", True),
         url_override=base_url or None,
     )
+
+
+def alpaca_broker_for_connection(connection: Any) -> AlpacaBroker:
+    """Build the broker of a firm's ``BrokerConnection``: its keys from the environment variables it names."""
+    import os
+
+    api_key = os.environ.get(connection.api_key_variable, "")
+    secret_key = os.environ.get(connection.secret_key_variable, "")
+    if not api_key or not secret_key:
+        raise BrokerError(
+            f"Set {connection.api_key_variable} and {connection.secret_key_variable} in the environment "
+            f"to use the connection {connection.label!r}",
+            retryable=False,
+        )
+    base_url = (connection.base_url or "").rstrip("/").removesuffix("/v2")
+    return AlpacaBroker(api_key, secret_key, paper=connection.paper, url_override=base_url or None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 from portfolios.models import PRICE, QUANTITY
@@ -56,3 +57,29 @@ class FeedState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} feed ({self.status})"
+
+
+ENV_NAME = RegexValidator(r"^[A-Z][A-Z0-9_]*$", "An environment variable name: capitals, digits and underscores.")
+
+
+class BrokerConnection(models.Model):
+    """A firm's connection to a live broker. The credentials never enter the database: the row names the
+    environment variables that hold them, so a firm admin can manage connections without seeing secrets."""
+
+    firm = models.ForeignKey("portfolios.Firm", on_delete=models.CASCADE, related_name="broker_connections")
+    broker = models.CharField(max_length=20, choices=[("alpaca", "Alpaca")], default="alpaca")
+    label = models.CharField(max_length=80)
+    paper = models.BooleanField("paper trading", default=True)
+    api_key_variable = models.CharField(max_length=64, default="ALPACA_API_KEY", validators=[ENV_NAME])
+    secret_key_variable = models.CharField(max_length=64, default="ALPACA_SECRET_KEY", validators=[ENV_NAME])
+    base_url = models.URLField(blank=True, help_text="Leave empty for the broker's own endpoint.")
+    enabled = models.BooleanField(default=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_ok = models.BooleanField(null=True, blank=True)
+    last_check_message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "broker"], name="one_connection_per_firm_and_broker")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_broker_display()}{', paper' if self.paper else ', live'})"

@@ -43,11 +43,18 @@ POLL_AFTER = timedelta(minutes=1)
 
 
 def broker_for(account: Account) -> Broker:
-    """The account's broker: Alpaca where configured, else the paper broker on stored prices."""
+    """The account's broker: Alpaca through the firm's connection (or the ALPACA_* settings), else the paper
+    broker on stored prices. A disabled connection trades nothing."""
     if account.broker == "alpaca":
-        from brokers.alpaca import alpaca_broker_from_settings
+        from brokers.alpaca import alpaca_broker_for_connection, alpaca_broker_from_settings
+        from brokers.models import BrokerConnection
 
-        return alpaca_broker_from_settings()
+        connection = BrokerConnection.objects.filter(firm_id=account.household.firm_id, broker="alpaca").first()
+        if connection is None:
+            return alpaca_broker_from_settings()
+        if not connection.enabled:
+            raise BrokerError(f"The firm's broker connection {connection.label!r} is disabled", retryable=False)
+        return alpaca_broker_for_connection(connection)
     return PaperBroker(_stored_price, _half_spread_bps(), paper.behaviour)
 
 
