@@ -50,7 +50,7 @@ def test_scan_now_and_the_run_page_updates_itself_until_it_shows_the_opportunity
     run = HarvestRun.objects.get()
     assert page.url == site_url("harvesting:run_detail", run.pk)
     status = page.locator("#run > p").first
-    expect(status).to_have_text("Queued · 0 of 1 households · 0% · 0 lots scanned · 0 lots at a loss found")
+    expect(status).to_have_text("Queued · 0 of 1 household · 0% · 0 lots scanned · 0 lots at a loss found")
     expect(page.locator("#run")).to_have_attribute("hx-trigger", "every 1s")
     screenshot(page, "scan-run-queued")
     mark_document(page)
@@ -59,7 +59,7 @@ def test_scan_now_and_the_run_page_updates_itself_until_it_shows_the_opportunity
     for args, kwargs in held:  # the worker picks the task up
         real_async_task(*args, **kwargs)
 
-    expect(status).to_have_text("Done · 1 of 1 households · 100% · 1 lots scanned · 1 lots at a loss found")
+    expect(status).to_have_text("Done · 1 of 1 household · 100% · 1 lot scanned · 1 lot at a loss found")
     assert same_document(page), "the run page reloaded instead of polling"
     expect(page.locator("#run")).not_to_have_attribute("hx-trigger", "every 1s")  # done: the polling stops
 
@@ -85,7 +85,7 @@ def test_approving_in_the_browser_sells_at_the_paper_fill_and_records_the_sale(
 ):
     page = signed_in_page(alice)
     scan_now(page, site_url, harvestable_smiths)  # the scan runs inside the request: the page opens on it done
-    expect(page.locator("#run > p").first).to_contain_text("Done · 1 of 1 households")
+    expect(page.locator("#run > p").first).to_contain_text("Done · 1 of 1 household")
     aapl_row(page).get_by_role("button", name="Approve").click()
 
     expect(page.locator(".messages")).to_have_text("Approved: selling AAPL; the replacement follows the fill.")

@@ -93,7 +93,8 @@ def test_mallory_opening_the_smith_household_gets_the_404_page(signed_in_page, s
     response = page.goto(site_url("portfolios:household_detail", smiths_with_lots.pk))
     assert response is not None
     assert response.status == 404
-    expect(page.locator("body")).to_contain_text("Not Found")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(page.get_by_role("link", name="Back to your dashboard")).to_be_visible()
     assert "Smith" not in page.content()
     page.goto(site_url("portfolios:household_list"))
     expect(page.locator("#household-table")).to_contain_text("You do not serve any household yet.")

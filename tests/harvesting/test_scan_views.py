@@ -65,7 +65,7 @@ def test_an_advisor_scans_a_household_and_reads_the_ranked_opportunities(
     assert aapl.rank is not None
     assert aapl.replacement.symbol == "MSFT"
     page = client.get(response["Location"]).text
-    assert "<strong>Done</strong> · 1 of 1 households · 100%" in page
+    assert "<strong>Done</strong> · 1 of 1 household · 100%" in page
     assert '<td class="num loss">$3,900.00</td>' in page
 
 
