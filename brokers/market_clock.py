@@ -15,13 +15,15 @@ Where the time comes from, first match wins:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -29,6 +31,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 FEED_STATE_ID = 1
 
 _pinned: list[datetime] = []
+# Within one web request the market clock is read once (a page asks it several times; it cannot move
+# meaningfully while one page renders). ``MarketClockMiddleware`` opens and closes the memo.
+_request_memo: ContextVar[list[datetime] | None] = ContextVar("market_clock_memo", default=None)
 
 
 def market_now() -> datetime:
@@ -40,6 +45,16 @@ def market_now() -> datetime:
         return configured
     if getattr(settings, "MARKET_CLOCK", "feed") == "wall":
         return timezone.now()
+    memo = _request_memo.get()
+    if memo:
+        return memo[0]
+    now = _feed_time()
+    if memo is not None:
+        memo.append(now)
+    return now
+
+
+def _feed_time() -> datetime:
     from brokers.models import FeedState
     from portfolios.models import LatestPrice, Price
 
@@ -54,6 +69,20 @@ def market_now() -> datetime:
     if newest is None:  # prices written without the cache (never by the product itself): the newest close
         newest = Price.objects.filter(intraday=False).aggregate(newest=Max("timestamp"))["newest"]
     return newest or timezone.now()
+
+
+class MarketClockMiddleware:
+    """Memoize the market clock for the duration of one request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_memo.set([])
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
 
 
 def market_today() -> date:

@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from brokers.market_clock import market_now
 from harvesting.execution import opportunity_approve, opportunity_reject
 from harvesting.explaining import explanations_for
-from harvesting.models import OpportunityStatus, OrderStatus, RunStatus
+from harvesting.models import Opportunity, OpportunityStatus, Order, OrderStatus, RunStatus
 from harvesting.scanning import scan_start
 from harvesting.selectors import (
     open_opportunities_for_user,
@@ -26,7 +27,9 @@ from harvesting.selectors import (
 )
 from portfolios.selectors import household_get_for_user, household_list_for_user
 from taxharvest.errors import ApplicationError
+from taxharvest.fragments import cached_fragment, newest
 from taxharvest.http import AuthenticatedHttpRequest
+from taxprofiles.models import TaxProfile
 
 LIST_LIMIT = 200
 FINAL_ORDER_STATUSES = {OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
@@ -85,17 +88,32 @@ def opportunity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     household = None
     if request.GET.get("household", "").isdigit():
         household = household_get_for_user(request.user, int(request.GET["household"]))
-    opportunities = list(open_opportunities_for_user(request.user, household.pk if household else None)[:LIST_LIMIT])
-    context = {
-        "opportunities": opportunities,
-        "explanations": explanations_for(opportunities),
-        "household": household,
-        "households": household_list_for_user(request.user),
-        "open_value": sum((o.tax_value for o in opportunities if o.status == OpportunityStatus.OPEN), Decimal(0)),
-        "now": market_now(),
-    }
-    partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, "harvesting/_opportunities.html" if partial else "harvesting/opportunities.html", context)
+    now = market_now()
+
+    def render_list() -> str:
+        opportunities = list(
+            open_opportunities_for_user(request.user, household.pk if household else None)[:LIST_LIMIT]
+        )
+        context = {
+            "opportunities": opportunities,
+            "explanations": explanations_for(opportunities),
+            "open_value": sum((o.tax_value for o in opportunities if o.status == OpportunityStatus.OPEN), Decimal(0)),
+            "now": now,
+        }
+        return render_to_string("harvesting/_opportunities.html", context, request=request)
+
+    def version() -> tuple[object, ...]:
+        return (
+            now,
+            *newest(Opportunity.history.all(), Order.history.all(), field="history_id"),
+            *newest(TaxProfile.objects.all(), field="updated_at"),
+        )
+
+    fragment = cached_fragment(request, "opportunities", version, render_list)
+    if request.htmx and not request.htmx.history_restore_request:
+        return HttpResponse(fragment)
+    context = {"fragment": fragment, "household": household, "households": household_list_for_user(request.user)}
+    return render(request, "harvesting/opportunities.html", context)
 
 
 @login_required

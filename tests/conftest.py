@@ -104,3 +104,11 @@ def _fresh_scan_caches() -> None:
 
     scanning._past_closes.cache_clear()
     scanning._scores_memo.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Cached fragments and series are keyed by ids that a rolled-back test can hand out again."""
+    from django.core.cache import cache
+
+    cache.clear()
