@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "simple_history",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "portfolios",
     "taxprofiles",
     "harvesting",
@@ -101,7 +102,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "brokers.market_clock.MarketClockMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "taxharvest.mfa.FirmAdminTwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -148,6 +151,17 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# Two-factor sign-in (allauth.mfa): an authenticator app, with recovery codes for a lost phone. Anyone may
+# turn it on; firm admins must (taxharvest/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "taxharvest"
+# Also accept the code of the 30 seconds before and after: phone clocks drift and people type slowly.
+MFA_TOTP_TOLERANCE = 1
+# allauth withholds two-factor from unverified emails so that whoever signs up with someone else's address
+# cannot lock its owner out. Nobody signs up here (firm admins create accounts) and emails are never verified
+# (ACCOUNT_EMAIL_VERIFICATION), so the check would only lock firm admins out of their forced activation.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "taxharvest <no-reply@localhost>")

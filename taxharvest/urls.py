@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from taxharvest.mfa import admin_login
+
 admin.site.site_header = "taxharvest administration"
 admin.site.site_title = "taxharvest admin"
+# The admin's own login form would sign staff in around allauth: no two-factor, no failed-login throttle.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -34,7 +34,8 @@ def alice(acme: Firm) -> User:
 
 @pytest.fixture
 def bob(acme: Firm) -> User:
-    return UserFactory(firm=acme, email="bob@acme.example", role=Role.FIRM_ADMIN, is_staff=True)
+    # Firm admins must have two-factor sign-in set up (taxharvest/mfa.py): bob has his authenticator app.
+    return UserFactory(firm=acme, email="bob@acme.example", role=Role.FIRM_ADMIN, is_staff=True, authenticator_app=True)
 
 
 @pytest.fixture

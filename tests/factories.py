@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from portfolios.models import Account, AccountType, Client, Firm, Household, Price, Role, Security, User
 from portfolios.price_store import latest_advance
@@ -35,6 +36,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def persist(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save()
+
+    @factory.post_generation
+    def authenticator_app(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """``UserFactory(authenticator_app=True)``: two-factor set up, as firm admins need (taxharvest/mfa.py)."""
+        if create and extracted:
+            TOTP.activate(self, generate_totp_secret())
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):

@@ -121,7 +121,9 @@ def test_an_advisor_cannot_use_the_admin(alice):
 
 
 def test_a_superuser_sees_every_firm(smiths, outsiders):
-    root = UserFactory(firm=None, email="root@platform.example", is_staff=True, is_superuser=True)
+    root = UserFactory(
+        firm=None, email="root@platform.example", is_staff=True, is_superuser=True, authenticator_app=True
+    )
     page = signed_in(root).get(reverse("admin:portfolios_household_changelist")).text
     assert "Smith Family" in page
     assert "Outsider Family" in page

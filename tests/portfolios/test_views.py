@@ -139,7 +139,7 @@ def test_an_advisor_who_does_not_serve_the_household_gets_404(persona, request, 
 def test_a_firm_admin_of_another_firm_gets_404(other_firm, smiths):
     from tests.factories import UserFactory
 
-    outsider_admin = UserFactory(firm=other_firm, role="firm_admin", is_staff=True)
+    outsider_admin = UserFactory(firm=other_firm, role="firm_admin", is_staff=True, authenticator_app=True)
     response = signed_in(outsider_admin).get(reverse("portfolios:household_detail", args=[smiths.pk]))
     assert response.status_code == 404
 
