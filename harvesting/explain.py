@@ -3,7 +3,8 @@
 An advisor approves a trade on the strength of this explanation, so every figure comes from the same tax
 engine that valued the scan (the client's whole return with and without the loss); only the split of the
 loss into what it offsets is derived here, from the Schedule D netting order: a loss offsets gains of its
-own term first, then of the other term, then up to $3,000 of ordinary income; the rest carries forward.
+own term first, then of the other term, then up to $3,000 ($1,500 married filing separately) of ordinary
+income; the rest carries forward.
 Pure Python: no Django.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from taxprofiles.rules.capital import Netting, net_capital
 from taxprofiles.rules.federal import NIIT_RATE
 from taxprofiles.rules.harvest_value import HarvestValuer
 
@@ -41,25 +43,27 @@ class Explanation:
 
 
 def explain(valuer: HarvestValuer, loss: Decimal, *, long_term: bool, tax_year: int) -> Explanation:
-    """Explain realizing ``loss`` (positive dollars) of the given term for the client ``valuer`` describes."""
+    """Explain realizing ``loss`` (positive dollars) of the given term for the client ``valuer`` describes.
+
+    What the loss offsets is the change in Schedule D's result: the short-term and long-term gains taxed, and
+    the loss deducted from ordinary income (up to the limit), before and after it.
+    """
     value = valuer.value(lt_loss=loss) if long_term else valuer.value(st_loss=loss)
     income = valuer.income
-    net_st = income.st_gains - income.st_carryforward
-    net_lt = income.lt_gains - income.lt_carryforward
-    same, other = (net_lt, net_st) if long_term else (net_st, net_lt)
+    limit = valuer.law.capital_loss_limit
+    before = net_capital(income.st_gains, income.lt_gains, income.st_carryforward, income.lt_carryforward, limit)
+    st_after = income.st_gains - (ZERO if long_term else loss)
+    lt_after = income.lt_gains - (loss if long_term else ZERO)
+    after = net_capital(st_after, lt_after, income.st_carryforward, income.lt_carryforward, limit)
+    st_offset = _short_term_taxed(before) - _short_term_taxed(after)
+    lt_offset = before.preferential_gain - after.preferential_gain
+    ordinary = after.loss_deducted - before.loss_deducted
     niit = NIIT_RATE if valuer.niit_applies else ZERO
-    carried = value.carryforward_created_lt + value.carryforward_created_st
-    first = min(loss, max(same, ZERO))
-    second = min(loss - first, max(other + min(same, ZERO), ZERO))
-    ordinary = max(loss - first - second - carried, ZERO)
-    st_rate = valuer.marginal_ordinary_rate + niit
-    lt_rate = valuer.long_term_rate + niit
-    same_label, other_label = ("long-term", "short-term") if long_term else ("short-term", "long-term")
-    same_rate, other_rate = (lt_rate, st_rate) if long_term else (st_rate, lt_rate)
+    st = ("short-term gains", st_offset, valuer.marginal_ordinary_rate + niit)
+    lt = ("long-term gains", lt_offset, valuer.long_term_rate + niit)
     offsets = [
-        (f"{same_label} gains", first, same_rate),
-        (f"{other_label} gains", second, other_rate),
-        ("ordinary income (the $3,000 limit)", ordinary, valuer.marginal_ordinary_rate),
+        *((lt, st) if long_term else (st, lt)),
+        (f"ordinary income (the ${limit:,.0f} limit)", ordinary, valuer.marginal_ordinary_rate),
     ]
     return Explanation(
         loss=loss,
@@ -67,7 +71,7 @@ def explain(valuer: HarvestValuer, loss: Decimal, *, long_term: bool, tax_year: 
         federal_savings=value.federal_savings,
         state_savings=value.state_savings,
         total_savings=value.total_savings,
-        carried_forward=carried,
+        carried_forward=value.carryforward_created_lt + value.carryforward_created_st,
         carryforward_value=value.carryforward_value,
         offsets=[offset for offset in offsets if offset[1] > 0],
         niit=valuer.niit_applies,
@@ -75,3 +79,8 @@ def explain(valuer: HarvestValuer, loss: Decimal, *, long_term: bool, tax_year: 
         state_rate=valuer.state_rate,
         tax_year=tax_year,
     )
+
+
+def _short_term_taxed(netting: Netting) -> Decimal:
+    """The part of a net capital gain taxed at ordinary rates (the rest is the preferential, long-term part)."""
+    return max(netting.capital_income, ZERO) - netting.preferential_gain

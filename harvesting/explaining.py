@@ -8,7 +8,7 @@ from dataclasses import replace
 from harvesting.explain import Explanation, explain
 from harvesting.models import Opportunity
 from taxprofiles.models import TaxProfile
-from taxprofiles.services import valuer_for_profile
+from taxprofiles.services import platform_realized_gains_many, valuer_for_profile
 
 
 def explanations_for(opportunities: Sequence[Opportunity]) -> dict[int, Explanation]:
@@ -22,9 +22,10 @@ def explanations_for(opportunities: Sequence[Opportunity]) -> dict[int, Explanat
         (p.household_id, p.tax_year): p
         for p in TaxProfile.objects.filter(
             household_id__in={household for household, _ in wanted}, tax_year__in={year for _, year in wanted}
-        ).select_related("household")
+        )
     }
-    valuers = {key: valuer_for_profile(profile) for key, profile in profiles.items() if key in wanted}
+    gains = platform_realized_gains_many(set(profiles))
+    valuers = {key: valuer_for_profile(profile, gains[key]) for key, profile in profiles.items() if key in wanted}
     explained: dict[int, Explanation] = {}
     for o in opportunities:
         key = (o.household_id, o.explanation.get("tax_year"))

@@ -87,7 +87,8 @@ def orders_for_user(user: User, household_id: int | None = None, limit: int = 10
 
 @dataclass(frozen=True)
 class PurchaseWindow:
-    """A purchase (made or planned) and the wash-sale window it opens for a loss sale of its security."""
+    """A purchase (made or planned) and the wash-sale window it opens for a loss sale of its security:
+    from ``window_from`` until the day before ``window_until``, the first day a loss sale is clear of it."""
 
     symbol: str
     account: str
@@ -118,7 +119,7 @@ def wash_sale_windows(household: Household, as_of: date) -> list[PurchaseWindow]
             t.quantity,
             False,
             t.trade_date - WINDOW,
-            t.trade_date + WINDOW,
+            _free(t.trade_date),
         )
         for t in made
     ] + [
@@ -129,11 +130,17 @@ def wash_sale_windows(household: Household, as_of: date) -> list[PurchaseWindow]
             p.quantity,
             True,
             p.planned_on - WINDOW,
-            p.planned_on + WINDOW,
+            _free(p.planned_on),
         )
         for p in planned
     ]
     return sorted(windows, key=lambda w: (w.window_until, w.symbol))
+
+
+def _free(day: date) -> date:
+    """The first day a loss sale is clear of a purchase on ``day`` (the 31st day after it), as the scan dates
+    a blocked lot's ``blocked_until``: one convention for "until when" on every page."""
+    return day + WINDOW + timedelta(days=1)
 
 
 def blocked_opportunities(household: Household, at: datetime) -> QuerySet[Opportunity]:

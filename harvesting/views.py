@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -94,10 +95,15 @@ def opportunity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         opportunities = list(
             open_opportunities_for_user(request.user, household.pk if household else None)[:LIST_LIMIT]
         )
+        # Counted as on the dashboard: recommended harvests still open (not blocked lots, not "hold" verdicts).
+        recommended = [
+            o for o in opportunities if o.status == OpportunityStatus.OPEN and o.explanation.get("action") == "harvest"
+        ]
         context = {
             "opportunities": opportunities,
             "explanations": explanations_for(opportunities),
-            "open_value": sum((o.tax_value for o in opportunities if o.status == OpportunityStatus.OPEN), Decimal(0)),
+            "open_count": len(recommended),
+            "open_value": sum((o.tax_value for o in recommended), Decimal(0)),
             "now": now,
         }
         return render_to_string("harvesting/_opportunities.html", context, request=request)
@@ -121,16 +127,19 @@ def opportunity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def opportunity_bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approve the ticked harvests one by one: each passes the same checks as a single approval."""
     ids = [int(value) for value in request.POST.getlist("opportunity") if value.isdigit()]
+    # Every id is checked before anything is approved: one the user may not see refuses the whole request.
+    chosen = [opportunity_get_for_user(request.user, opportunity_id) for opportunity_id in ids]
     approved, refused = [], []
-    for opportunity_id in ids:
-        opportunity = opportunity_get_for_user(request.user, opportunity_id)
+    for opportunity in chosen:
+        label = f"{opportunity.security.symbol} of {opportunity.household.name}"
         try:
             opportunity_approve(opportunity=opportunity, user=request.user)
-            approved.append(opportunity.security.symbol)
+            approved.append(label)
         except ApplicationError as exc:
-            refused.append(f"{opportunity.security.symbol}: {exc.message}")
+            refused.append(f"{label}: {exc.message}")
     if approved:
-        messages.success(request, f"Approved {len(approved)} harvest(s): {', '.join(approved)}.")
+        count = f"{len(approved)} harvest{pluralize(len(approved))}"
+        messages.success(request, f"Approved {count}: {', '.join(approved)}.")
     for reason in refused:
         messages.error(request, reason)
     if not ids:

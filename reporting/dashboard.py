@@ -168,19 +168,27 @@ def _series(household_ids: Sequence[int], end: date) -> ValueSeries:
     values = (positions * closes).sum(axis=1)
     points = [(day, Decimal(f"{value:.2f}")) for day, value in values.items()]
     symbols = dict(Security.objects.filter(pk__in=held).values_list("pk", "symbol"))
+    sells = (
+        Order.objects.filter(
+            Q(opportunity__household_id__in=household_ids),
+            side="sell",
+            status__in=FILLED,
+            filled_at__gte=datetime.combine(start, time(0), tzinfo=NEW_YORK),
+        )
+        .select_related("opportunity__household")
+        .prefetch_related("transaction__realized_sales")
+    )
+    # The loss the sale realized (what the ledger and Form 8949 say), not the scan's estimate before it.
     events = [
         HarvestEvent(
             market_date(order.filled_at),
             symbols.get(order.security_id, "?"),
             order.opportunity.household.name,
-            order.opportunity.loss,
+            -sum((sale.gain_loss for sale in order.transaction.realized_sales.all()), ZERO)
+            if order.transaction
+            else order.opportunity.loss,
         )
-        for order in Order.objects.filter(
-            Q(opportunity__household_id__in=household_ids),
-            side="sell",
-            status__in=FILLED,
-            filled_at__gte=datetime.combine(start, time(0), tzinfo=NEW_YORK),
-        ).select_related("opportunity__household")
+        for order in sells
         if order.filled_at is not None
     ]
     return ValueSeries(points, events)

@@ -74,9 +74,33 @@ def platform_realized_gains(household: Household, tax_year: int) -> tuple[Decima
     return totals.get(Term.SHORT, ZERO), totals.get(Term.LONG, ZERO)
 
 
-def valuer_for_profile(profile: TaxProfile) -> HarvestValuer:
-    """Build the valuer for a stored profile: gains realized elsewhere, on the platform, and expected."""
-    st_platform, lt_platform = platform_realized_gains(profile.household, profile.tax_year)
+def platform_realized_gains_many(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """``platform_realized_gains`` for many (household id, tax year) pairs in one query."""
+    if not keys:
+        return {}
+    rows = (
+        RealizedSale.objects.filter(
+            account__household_id__in={household for household, _ in keys},
+            sold_on__year__in={year for _, year in keys},
+            reportable=True,
+        )
+        .values("account__household_id", "sold_on__year", "term")
+        .annotate(total=Sum("gain_loss"))
+    )
+    totals = {(r["account__household_id"], r["sold_on__year"], r["term"]): r["total"] for r in rows}
+    return {
+        (household, year): (
+            totals.get((household, year, Term.SHORT), ZERO),
+            totals.get((household, year, Term.LONG), ZERO),
+        )
+        for household, year in keys
+    }
+
+
+def valuer_for_profile(profile: TaxProfile, platform_gains: tuple[Decimal, Decimal] | None = None) -> HarvestValuer:
+    """Build the valuer for a stored profile: gains realized elsewhere, on the platform, and expected.
+    ``platform_gains`` saves the query when the caller has fetched them for many profiles at once."""
+    st_platform, lt_platform = platform_gains or platform_realized_gains(profile.household, profile.tax_year)
     income = Income(
         ordinary=profile.wages + profile.other_ordinary_income,
         st_gains=profile.st_gains_realized + st_platform + profile.expected_st_gains,

@@ -38,7 +38,9 @@ def profile_edit(request: AuthenticatedHttpRequest, household_id: int) -> HttpRe
         scan_start(firm=profile.household.firm, household=profile.household, requested_by=request.user)
         messages.success(request, f"Saved the {profile.tax_year} tax profile; rescanning the household's harvests.")
         return redirect("portfolios:household_detail", household_id=profile.household_id)
-    preview = tax_summary(instance) if instance.pk else None
+    # The saved profile's rates (the form may have filled ``instance`` with the invalid figures it refused).
+    saved = TaxProfile.objects.filter(pk=instance.pk).first() if instance.pk else None
+    preview = tax_summary(saved) if saved else None
     return render(
         request,
         "taxprofiles/edit.html",

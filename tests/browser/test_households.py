@@ -25,7 +25,7 @@ def test_alice_signs_in_and_the_search_filters_her_households_without_a_reload(
     signed_in_page(alice)
 
     assert page.url == site_url("portfolios:household_list")
-    expect(page.locator("header .who")).to_have_text(re.compile(r"Alice Adams · Acme Wealth\s+Sign out"))
+    expect(page.locator("header .who")).to_have_text(re.compile(r"Alice Adams · Acme Wealth\s+Two-factor\s+Sign out"))
     rows = page.locator("#household-table tbody tr")
     expect(rows.locator("td:first-child")).to_have_text(["Garcia Trust", "Jones Family", "Smith Family"])
     smith_row = rows.filter(has_text="Smith Family")
