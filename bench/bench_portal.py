@@ -576,7 +576,17 @@ def run(args: argparse.Namespace, url: str) -> int:
     client = Client(HTTP_HOST="127.0.0.1")
     if not client.login(email=MAYA, password=DEMO_PASSWORD):
         raise SystemExit(f"{MAYA} could not sign in with the demo password")
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    # A browser holds the CSRF cookie its first page set, besides the session: send both, as it does (the
+    # pages' cached fragments are keyed by that cookie, since their forms carry tokens of it).
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
+    csrf_secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    client.cookies[settings.CSRF_COOKIE_NAME] = csrf_secret
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+        f"{settings.CSRF_COOKIE_NAME}={csrf_secret}"
+    )
     connections.close_all()  # the server's workers are the database's only users while it is loaded
 
     loads: dict[str, Load] = {}

@@ -22,19 +22,15 @@ TTL_SECONDS = 300
 
 
 def cached_fragment(
-    request: HttpRequest, name: str, version: tuple[Hashable, ...], render: Callable[[], str]
+    request: HttpRequest, name: str, version: Callable[[], tuple[Hashable, ...]], render: Callable[[], str]
 ) -> SafeString:
-    """Return the fragment's HTML from the cache, or ``render()`` it and cache it."""
-    parts = (
-        name,
-        getattr(request.user, "pk", None),
-        request.META.get("CSRF_COOKIE", ""),
-        request.get_full_path(),
-        repr(version),
-    )
-    if not parts[2]:
+    """Return the fragment's HTML from the cache, or ``render()`` it and cache it. ``version`` is called only
+    when the fragment can be cached at all."""
+    csrf_cookie = request.META.get("CSRF_COOKIE", "")
+    if not csrf_cookie:
         # No CSRF cookie yet: this response creates one, and the forms must carry tokens of it.
         return mark_safe(str(render()))
+    parts = (name, getattr(request.user, "pk", None), csrf_cookie, request.get_full_path(), version())
     key = "fragment:" + hashlib.sha256(repr(parts).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
