@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,6 +20,7 @@ class BrokerConnectionAdmin(FirmScopedAdmin):
     firm_lookup = "firm"
     list_display = ["label", "broker", "paper", "enabled", "last_checked_at", "last_check_ok", "last_check_message"]
     readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a URL typed without a scheme is https
     actions = ["check_connections"]
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
