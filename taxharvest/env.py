@@ -100,3 +100,12 @@ def q_cluster_config(environ: Mapping[str, str]) -> dict[str, Any]:
     if env_bool("Q_SYNC", False, environ):
         config["sync"] = True
     return config
+
+
+def cache_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return Django's CACHES: Redis when REDIS_URL is set (so every web process and worker shares the login
+    throttle and the page fragments), else each process's own memory (the embedded default)."""
+    redis_url = environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

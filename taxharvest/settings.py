@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from taxharvest.env import (
     EnvError,
+    cache_config,
     database_config,
     env_bool,
     env_int,
@@ -39,6 +40,7 @@ try:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     DATABASES = {"default": database_config(os.environ, BASE_DIR / "db.sqlite3")}
     Q_CLUSTER = q_cluster_config(os.environ)
+    CACHES = cache_config(os.environ)
 except EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 

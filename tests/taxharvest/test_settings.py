@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from taxharvest.env import EnvError, database_config, env_bool, env_int, env_list, q_cluster_config
+from taxharvest.env import EnvError, cache_config, database_config, env_bool, env_int, env_list, q_cluster_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,3 +149,10 @@ def test_a_bad_market_clock_or_monitor_setting_fails_at_start_up(env, message):
 def test_sqlite_waits_for_locks_and_takes_the_write_lock_when_a_transaction_begins(tmp_path):
     options = database_config({}, tmp_path / "db.sqlite3")["OPTIONS"]
     assert options == {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+
+
+def test_the_cache_is_shared_through_redis_when_it_is_configured():
+    assert cache_config({"REDIS_URL": "redis://127.0.0.1:6379/3"}) == {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/3"}
+    }
+    assert cache_config({})["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
