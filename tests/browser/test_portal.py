@@ -71,7 +71,7 @@ def test_an_opportunity_explains_itself_is_approved_fills_and_the_dashboard_foll
     opportunity = Opportunity.objects.get(security__symbol="AAPL")
     why = page.get_by_test_id(f"why-{opportunity.pk}")
     expect(why).to_contain_text("Why $1,050.00: selling realizes a short-term loss of $3,800.00")
-    expect(why).to_contain_text("$3,000.00 of ordinary income (the $3,000 limit) (taxed at 35%)")
+    expect(why).to_contain_text("$3,000.00 of ordinary income (the $3,000 limit) taxed at 35%")
     expect(why).to_contain_text("$800.00 carries forward")
     expect(why).to_contain_text("Buys MSFT")
     screenshot(page, "opportunities")

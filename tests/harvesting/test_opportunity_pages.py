@@ -179,8 +179,9 @@ def test_the_explanation_matches_the_tax_engine_and_the_hand_computation(alice, 
     why = text_of(signed_in(alice).get(OPPORTUNITIES).text, f"why-{smith_aapl.pk}")
     assert why.startswith(
         "Why $1,050.00: selling realizes a short-term loss of $3,900.00, which offsets $3,000.00 of ordinary "
-        "income (the $3,000 limit) (taxed at 35%). On its own it saves $1,050.00 federal in 2025; $900.00 carries "
-        "forward (worth about $332.57 today). Costs $220.72 (the spread on the sale and the replacement). "
+        "income (the $3,000 limit) taxed at 35%. On its own it saves $1,050.00 federal in 2025; $900.00 carries "
+        "forward (worth about $332.57 today). Costs $220.72: the spread and commissions on the sale and the "
+        "replacement, and a charge for the risk that the replacement drifts from the lot over the 31 days. "
         "Buys MSFT (Microsoft Corp.), correlation -0.06 over the past year: not substantially identical, "
         "so no wash sale."
     )

@@ -281,7 +281,7 @@ def test_saving_rescans_the_household_and_revalues_and_reranks_its_harvest(
     why = plain(listing.split(f'data-testid="why-{after.pk}">')[1].split("</td>")[0])
     assert why.startswith(
         "Why $1,513.20: selling realizes a short-term loss of $3,900.00, which offsets $3,900.00 of short-term "
-        "gains (taxed at 38.8% incl. 3.8% NIIT). On its own it saves $1,513.20 federal in 2025."
+        "gains taxed at 38.8% (incl. 3.8% NIIT). On its own it saves $1,513.20 federal in 2025."
     )
 
 
