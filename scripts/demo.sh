@@ -15,14 +15,22 @@ PY=.venv/bin/python
 "$PY" manage.py train_model --schedule
 
 mkdir -p .demo
-"$PY" manage.py qcluster > .demo/qcluster.log 2>&1 &
+# In its own process group, so that stopping the demo stops every worker process it forked.
+setsid "$PY" manage.py qcluster > .demo/qcluster.log 2>&1 &
 worker=$!
 # The replay feed plays December 2022 (after the demo book's last trade) as a live market: one trading day
 # per FEED_SPEED seconds, with simulated intraday ticks between the real closes; monitoring rescans as it moves.
 "$PY" manage.py run_feed --provider replay --from "${FEED_FROM:-2022-12-01}" --speed "${FEED_SPEED:-60}" \
   --intraday "${FEED_INTRADAY:-26}" --seed 2022 > .demo/feed.log 2>&1 &
 feed=$!
-trap 'kill "$worker" "$feed" 2>/dev/null || true' EXIT INT TERM
+stop() {
+  kill "$feed" 2>/dev/null || true
+  kill -TERM -- "-$worker" 2>/dev/null || true
+  # django-q2 can linger after "stopping": give it ten seconds, then end the group.
+  for _ in $(seq 1 20); do kill -0 "$worker" 2>/dev/null || return 0; sleep 0.5; done
+  kill -KILL -- "-$worker" 2>/dev/null || true
+}
+trap stop EXIT INT TERM
 
 cat <<MSG
 
