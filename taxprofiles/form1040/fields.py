@@ -1,0 +1,58 @@
+"""The figures read from a Form 1040, each with how sure the reader is and where it read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+# The command's JSON names, in order (``parse_1040 --json``).
+FIELD_NAMES = (
+    "tax_year",
+    "filing_status",
+    "wages",
+    "taxable_interest",
+    "ordinary_dividends",
+    "qualified_dividends",
+    "capital_gain",
+    "agi",
+    "deductions",
+    "taxable_income",
+    "total_tax",
+    "st_net",
+    "lt_net",
+    "st_carryover",
+    "lt_carryover",
+)
+MONEY_FIELDS = FIELD_NAMES[2:]
+FILING_STATUSES = ("single", "married_joint", "married_separate", "head_of_household", "qualifying_surviving_spouse")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One field: ``value`` is an int year, a filing status string, or Decimal dollars (negative for a loss)."""
+
+    value: int | str | Decimal
+    confidence: float  # 0..1
+    snippet: str  # the text it was read from
+
+
+@dataclass(frozen=True)
+class Extraction:
+    values: dict[str, Value] = field(default_factory=dict)  # only the fields found
+    source: str = "offline"  # "openai" or "offline"
+    fallback_reason: str = ""  # why the offline parser was used although OpenAI was configured
+
+    def as_json(self) -> dict[str, Any]:
+        """The command's JSON object: every field (null where absent), then ``source``. Money stays Decimal:
+        the command writes it as a JSON number with its exact digits (``json.dumps(..., default=float)``
+        prints the shortest form, which for dollars and cents is exact)."""
+        out: dict[str, Any] = {
+            name: (found.value if (found := self.values.get(name)) else None) for name in FIELD_NAMES
+        }
+        out["source"] = self.source
+        return out
+
+
+class DocumentError(Exception):
+    """The file cannot be read as a Form 1040; the message says why and what to do."""
