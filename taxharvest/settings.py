@@ -47,6 +47,8 @@ except EnvError as exc:
 # Third-party service credentials. Empty means "not configured": the features that need them say so.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+# The model that reads uploaded Form 1040s (structured outputs); without a key an offline parser reads them.
+OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
 ALPACA_API_KEY = env_str("ALPACA_API_KEY")
 ALPACA_SECRET_KEY = env_str("ALPACA_SECRET_KEY")
 ALPACA_PAPER = env_bool("ALPACA_PAPER", True)
