@@ -17,7 +17,7 @@ test: install-test lint
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy --strict harvesting/engine brokers/market_data.py brokers/replay.py
+	.venv/bin/mypy --strict harvesting/engine harvesting/explain.py brokers/market_data.py brokers/replay.py taxprofiles/form1040
 	DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
 
 format: install
