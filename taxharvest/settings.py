@@ -49,6 +49,8 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 # The model that reads uploaded Form 1040s (structured outputs); without a key an offline parser reads them.
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
+# Uploaded tax returns: outside static and media, served only through a view that checks the household.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
 ALPACA_API_KEY = env_str("ALPACA_API_KEY")
 ALPACA_SECRET_KEY = env_str("ALPACA_SECRET_KEY")
 ALPACA_PAPER = env_bool("ALPACA_PAPER", True)

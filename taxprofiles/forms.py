@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from taxprofiles.form1040.fields import MONEY_FIELDS
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.federal import KNOWN_YEARS
 
@@ -51,3 +52,29 @@ class TaxProfileForm(forms.ModelForm):
         ):
             self.add_error("tax_year", f"{household} already has a {year} profile: edit that one.")
         return data
+
+
+class DocumentUploadForm(forms.Form):
+    # Empty files reach the document checks, which say what to do.
+    file = forms.FileField(label="Form 1040 (PDF, with Schedule D if filed)", allow_empty_file=True)
+
+
+class ReviewForm(forms.Form):
+    """The figures read from a return, as the advisor confirms (or corrects) them before they are applied."""
+
+    tax_year = forms.TypedChoiceField(
+        label="Apply to tax year", coerce=int, choices=[(year, year) for year in sorted(KNOWN_YEARS)]
+    )
+    filing_status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Leave as it is")]
+        + [(value, label) for value, label in TaxProfile._meta.get_field("filing_status").choices or []]
+        + [("qualifying_surviving_spouse", "Qualifying surviving spouse (taxed as married filing jointly)")],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in MONEY_FIELDS:
+            self.fields[name] = forms.DecimalField(
+                label=name.replace("_", " ").capitalize(), required=False, max_digits=18, decimal_places=2
+            )

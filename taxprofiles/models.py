@@ -6,8 +6,11 @@ client and nothing to another, and only the whole profile tells which.
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -81,3 +84,66 @@ class TaxProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.tax_year} ({self.filing_status})"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under ``PRIVATE_MEDIA_ROOT``, read when used (so tests and deployments can move it)."""
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def private_storage() -> FileSystemStorage:
+    """Uploaded returns live outside static and media: no URL serves them; a view checks the household first."""
+    return PrivateStorage()
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    READING = "reading", "Reading"
+    EXTRACTED = "extracted", "Ready for review"
+    FAILED = "failed", "Failed"
+    APPLIED = "applied", "Applied"
+
+
+class TaxDocument(models.Model):
+    """An uploaded Form 1040: the file (private), its text, what was read from it, and what the advisor applied.
+
+    Nothing read from a document reaches a tax profile until an advisor has reviewed and confirmed it;
+    ``changes`` then records each profile field's old and new value.
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="tax_documents")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(storage=private_storage, upload_to="tax-documents/")
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True, help_text="Why reading failed, or fell back offline.")
+    source = models.CharField(max_length=10, blank=True, help_text="openai or offline")
+    fields = models.JSONField(default=dict, blank=True)
+    applied_profile = models.ForeignKey(
+        TaxProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from harvesting.scanning import scan_start
-from portfolios.selectors import household_get_for_user
+from portfolios.selectors import household_get_for_user, households_for_user
+from taxharvest.errors import ApplicationError
 from taxharvest.http import AuthenticatedHttpRequest
-from taxprofiles.forms import TaxProfileForm
-from taxprofiles.models import ProfileSource, TaxProfile
+from taxprofiles.documents import Reviewed, document_apply, document_delete, document_upload
+from taxprofiles.form1040.fields import MONEY_FIELDS
+from taxprofiles.forms import DocumentUploadForm, ReviewForm, TaxProfileForm
+from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
+from taxprofiles.rules.federal import KNOWN_YEARS
 from taxprofiles.selectors import tax_summary
 
 
@@ -44,7 +49,15 @@ def profile_edit(request: AuthenticatedHttpRequest, household_id: int) -> HttpRe
     return render(
         request,
         "taxprofiles/edit.html",
-        {"form": form, "household": instance.household, "tax": preview, "preview": False, "editing": True},
+        {
+            "form": form,
+            "household": instance.household,
+            "tax": preview,
+            "preview": False,
+            "editing": True,
+            "upload_form": DocumentUploadForm(),
+            "documents": instance.household.tax_documents.all()[:20],
+        },
     )
 
 
@@ -57,3 +70,84 @@ def profile_preview(request: AuthenticatedHttpRequest, household_id: int) -> Htt
     if not form.is_valid():
         return render(request, "taxprofiles/_preview_errors.html", {"form": form})
     return render(request, "taxprofiles/_rates.html", {"tax": tax_summary(form.save(commit=False)), "preview": True})
+
+
+def _document_for_user(request: AuthenticatedHttpRequest, document_id: int) -> TaxDocument:
+    """The document if its household is one the user may see; 404 otherwise."""
+    document = (
+        TaxDocument.objects.filter(pk=document_id, household__in=households_for_user(request.user))
+        .select_related("household")
+        .first()
+    )
+    if document is None:
+        raise Http404("No such document.")
+    return document
+
+
+@login_required
+@require_POST
+def document_upload_view(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
+    household = household_get_for_user(request.user, household_id)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the PDF of the return to upload.")
+        return redirect("taxprofiles:edit", household_id=household.pk)
+    try:
+        document = document_upload(household=household, user=request.user, upload=form.cleaned_data["file"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("taxprofiles:edit", household_id=household.pk)
+    return redirect("taxprofiles:document", document_id=document.pk)
+
+
+@login_required
+def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    """Progress while the return is read; then its figures beside its text, to correct and confirm."""
+    document = _document_for_user(request, document_id)
+    form = ReviewForm(request.POST or None, initial=_initial(document))
+    if request.method == "POST" and document.status == DocumentStatus.EXTRACTED and form.is_valid():
+        data = form.cleaned_data
+        reviewed = Reviewed(
+            tax_year=data["tax_year"],
+            filing_status=data["filing_status"] or None,
+            values={name: data.get(name) for name in MONEY_FIELDS},
+        )
+        try:
+            profile = document_apply(document=document, user=request.user, reviewed=reviewed)
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            scan_start(firm=profile.household.firm, household=profile.household, requested_by=request.user)
+            messages.success(request, f"Applied to the {profile.tax_year} tax profile; rescanning the household.")
+            return redirect("taxprofiles:document", document_id=document.pk)
+    context = {"document": document, "form": form, "reading": document.status in READING}
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "taxprofiles/_document.html" if partial else "taxprofiles/document.html", context)
+
+
+READING = (DocumentStatus.QUEUED, DocumentStatus.READING)
+
+
+def _initial(document: TaxDocument) -> dict[str, object]:
+    values = {name: found["value"] for name, found in document.fields.items()}
+    year = values.get("tax_year")
+    initial: dict[str, object] = {name: values.get(name) for name in MONEY_FIELDS}
+    initial["tax_year"] = year if year in KNOWN_YEARS else max(KNOWN_YEARS)
+    initial["filing_status"] = values.get("filing_status") or ""
+    return initial
+
+
+@login_required
+def document_file(request: AuthenticatedHttpRequest, document_id: int) -> FileResponse:
+    document = _document_for_user(request, document_id)
+    return FileResponse(document.file.open("rb"), content_type="application/pdf", filename=document.filename)
+
+
+@login_required
+@require_POST
+def document_delete_view(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+    document = _document_for_user(request, document_id)
+    household_id = document.household_id
+    document_delete(document=document)
+    messages.info(request, f"Deleted {document.filename}.")
+    return redirect("taxprofiles:edit", household_id=household_id)

@@ -16,6 +16,7 @@ ALLOWED = {
     "brokers/feed.py": {"_feed_begin", "_feed_end", "_store"},  # when the feed process ran and stored (lag)
     "brokers/views.py": {"feed_status"},  # seconds since the feed's last batch arrived
     "brokers/admin.py": {"check_connections"},  # when a broker connection was last checked
+    "taxprofiles/documents.py": {"document_apply"},  # when an advisor applied a return's figures
     "harvesting/scanning.py": {"scan_start", "scan_task"},  # when a run started and finished
     "harvesting/monitoring.py": {"households_rescan", "monitor_due", "monitor_scan_task", "scan_claim", "scan_wait"},
     "harvesting/execution.py": {"_record", "_poll_later"},  # when an order was submitted; when to poll again

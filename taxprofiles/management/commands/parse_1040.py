@@ -12,36 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from taxprofiles.documents import extract_figures
 from taxprofiles.form1040.document import check_1040, read_pdf
-from taxprofiles.form1040.fields import FIELD_NAMES, DocumentError, Extraction
-from taxprofiles.form1040.offline import parse_1040
-
-OPENAI_TIMEOUT = 30.0
-
-
-def extract(text: str, *, offline: bool) -> Extraction:
-    """Return the figures in ``text``: OpenAI's when configured and working, else the offline parser's."""
-    api_key = getattr(settings, "OPENAI_API_KEY", "")
-    if offline or not api_key:
-        return parse_1040(text)
-    try:
-        # Imported here so that the command works without the OpenAI client installed.
-        from taxprofiles.form1040.openai_extract import openai_extract
-
-        return openai_extract(
-            text,
-            api_key=api_key,
-            base_url=getattr(settings, "OPENAI_BASE_URL", None) or None,
-            model=getattr(settings, "OPENAI_MODEL", "gpt-4o-mini"),
-            timeout=OPENAI_TIMEOUT,
-        )
-    except Exception as exc:
-        # Any failure of the optional OpenAI path (client missing, network, bad answer) falls back to offline.
-        reason = f"OpenAI extraction failed ({exc or type(exc).__name__}); read the figures offline instead"
-        return Extraction(values=parse_1040(text).values, source="offline", fallback_reason=reason)
+from taxprofiles.form1040.fields import FIELD_NAMES, DocumentError
 
 
 class Command(BaseCommand):
@@ -65,7 +40,7 @@ class Command(BaseCommand):
             check_1040(text)
         except DocumentError as exc:
             raise CommandError(str(exc)) from exc
-        extraction = extract(text, offline=options["offline"])
+        extraction = extract_figures(text, offline=options["offline"])
         if extraction.fallback_reason:
             self.stderr.write(extraction.fallback_reason)
         if options["json"]:

@@ -1,0 +1,178 @@
+"""Uploaded Form 1040s: check and store the PDF, read its figures in the background, apply what the advisor confirms.
+
+The upload is checked before anything is stored (size, PDF, not encrypted, a text layer, a 1040). Reading runs
+as a django-q2 task: OpenAI with a strict schema when a key is set, else (or when it fails, saying why) the
+offline parser. The figures wait for review: only ``document_apply``, called when an advisor confirms the
+(possibly corrected) values, changes a tax profile, and it records every change with the document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from portfolios.models import Household, User
+from taxharvest.errors import ApplicationError
+from taxprofiles.form1040.document import check_1040, read_pdf
+from taxprofiles.form1040.fields import DocumentError, Extraction
+from taxprofiles.form1040.offline import parse_1040
+from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
+from taxprofiles.rules.federal import FilingStatus, federal_law
+
+MAX_BYTES = 15 * 1024 * 1024
+OPENAI_TIMEOUT = 30.0
+# The return's statuses the profile knows; a qualifying surviving spouse is taxed as married filing jointly.
+PROFILE_STATUS = {"qualifying_surviving_spouse": FilingStatus.MARRIED_JOINT.value}
+
+
+def extract_figures(text: str, *, offline: bool = False) -> Extraction:
+    """OpenAI's reading when configured and working, else the offline parser's (with the reason it fell back)."""
+    api_key = getattr(settings, "OPENAI_API_KEY", "")
+    if offline or not api_key:
+        return parse_1040(text)
+    try:
+        from taxprofiles.form1040.openai_extract import openai_extract
+
+        return openai_extract(
+            text,
+            api_key=api_key,
+            base_url=getattr(settings, "OPENAI_BASE_URL", None) or None,
+            model=getattr(settings, "OPENAI_MODEL", "gpt-4o-mini"),
+            timeout=OPENAI_TIMEOUT,
+        )
+    except Exception as exc:
+        reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
+        return Extraction(
+            values=parse_1040(text).values,
+            source="offline",
+            fallback_reason=f"OpenAI extraction failed ({reason}); read the figures offline instead",
+        )
+
+
+@transaction.atomic
+def document_upload(*, household: Household, user: User, upload: UploadedFile) -> TaxDocument:
+    """Check the upload, store it privately and queue its reading. Raises ApplicationError (nothing stored)."""
+    if upload.size and upload.size > MAX_BYTES:
+        raise ApplicationError("The file is larger than the 15 MB limit: upload only the Form 1040 and its schedules.")
+    data = upload.read()
+    try:
+        text = read_pdf(data, max_bytes=MAX_BYTES)
+        check_1040(text)
+    except DocumentError as exc:
+        raise ApplicationError(str(exc)) from exc
+    document = TaxDocument(
+        household=household,
+        uploaded_by=user,
+        filename=(upload.name or "return.pdf")[-255:],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        text=text,
+    )
+    document.file.save(f"{household.pk}-{document.sha256[:16]}.pdf", ContentFile(data), save=False)
+    document.save()
+    transaction.on_commit(lambda: async_task("taxprofiles.documents.document_extract_task", document.pk))
+    return document
+
+
+def document_extract_task(document_id: int) -> str:
+    """django-q2 task: read the figures of an uploaded return (progress on its page)."""
+    TaxDocument.objects.filter(pk=document_id).update(status=DocumentStatus.READING, progress=30)
+    document = TaxDocument.objects.get(pk=document_id)
+    try:
+        extraction = extract_figures(document.text)
+    except Exception as exc:
+        TaxDocument.objects.filter(pk=document_id).update(
+            status=DocumentStatus.FAILED, progress=100, message=f"Reading failed: {exc}"[:300]
+        )
+        raise
+    fields = {
+        name: {"value": _json_value(found.value), "confidence": found.confidence, "snippet": found.snippet[:300]}
+        for name, found in extraction.values.items()
+    }
+    TaxDocument.objects.filter(pk=document_id).update(
+        status=DocumentStatus.EXTRACTED,
+        progress=100,
+        fields=fields,
+        source=extraction.source,
+        message=extraction.fallback_reason[:300],
+    )
+    return f"{len(fields)} figures read ({extraction.source})"
+
+
+def _json_value(value: int | str | Decimal) -> int | str:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """The figures the advisor confirmed (None: not on the return, leave the profile's value alone)."""
+
+    tax_year: int
+    filing_status: str | None
+    values: dict[str, Decimal | None]
+
+
+@transaction.atomic
+def document_apply(*, document: TaxDocument, user: User, reviewed: Reviewed) -> TaxProfile:
+    """Write the confirmed figures into the household's profile for ``reviewed.tax_year``; record each change.
+
+    The return's lines map onto the profile: wages; interest and ordinary dividends as other ordinary income;
+    deductions as itemized only when above the standard deduction; Schedule D's net short- and long-term results
+    less the carryovers they include, as gains realized elsewhere; the carryovers as carryforwards.
+    """
+    document = TaxDocument.objects.select_for_update().get(pk=document.pk)
+    if document.status != DocumentStatus.EXTRACTED:
+        raise ApplicationError("Only a return that has been read and not yet applied can be applied.")
+    profile = TaxProfile.objects.filter(household=document.household, tax_year=reviewed.tax_year).first()
+    profile = profile or TaxProfile(
+        household=document.household, tax_year=reviewed.tax_year, filing_status=FilingStatus.SINGLE.value
+    )
+    updates: dict[str, Any] = {}
+    if reviewed.filing_status:
+        updates["filing_status"] = PROFILE_STATUS.get(reviewed.filing_status, reviewed.filing_status)
+    v = reviewed.values
+    if v.get("wages") is not None:
+        updates["wages"] = v["wages"]
+    if v.get("taxable_interest") is not None or v.get("ordinary_dividends") is not None:
+        updates["other_ordinary_income"] = (v.get("taxable_interest") or 0) + (v.get("ordinary_dividends") or 0)
+    if v.get("deductions") is not None:
+        status = updates.get("filing_status", profile.filing_status)
+        standard = federal_law(reviewed.tax_year, FilingStatus(status)).standard_deduction
+        updates["itemized_deductions"] = v["deductions"] if v["deductions"] > standard else None
+    for term in ("st", "lt"):
+        carry = v.get(f"{term}_carryover")
+        if carry is not None:
+            updates[f"{term}_carryforward"] = abs(carry)
+        if v.get(f"{term}_net") is not None:
+            updates[f"{term}_gains_realized"] = v[f"{term}_net"] + abs(carry or 0)
+    changes = {}
+    for name, new in updates.items():
+        old = getattr(profile, name)
+        if old != new:
+            changes[name] = [None if old is None else str(old), None if new is None else str(new)]
+            setattr(profile, name, new)
+    profile.source = ProfileSource.FORM_1040
+    profile.full_clean(exclude=["household"])
+    profile.save()
+    document.status = DocumentStatus.APPLIED
+    document.applied_profile = profile
+    document.applied_by = user
+    document.applied_at = timezone.now()
+    document.changes = changes
+    document.save(update_fields=["status", "applied_profile", "applied_by", "applied_at", "changes"])
+    return profile
+
+
+def document_delete(*, document: TaxDocument) -> None:
+    """Remove the file and its row; an applied profile keeps its figures (the audit stays in the profile's source)."""
+    document.file.delete(save=False)
+    document.delete()
