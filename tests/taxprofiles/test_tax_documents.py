@@ -12,6 +12,8 @@ from django.urls import reverse
 from harvesting.models import HarvestRun
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from tests.taxprofiles.form1040 import samples
+from tests.taxprofiles.form1040.fake_openai import API_KEY, fake_openai  # noqa: F401 (a fixture)
+from tests.taxprofiles.form1040.test_openai_extract import good_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,27 @@ def test_the_file_is_served_to_the_advisor_and_can_be_deleted(
     client.post(reverse("taxprofiles:document_delete", args=[document.pk]))
     assert not TaxDocument.objects.exists()
     assert not path.exists()
+
+
+def test_with_an_openai_key_the_figures_come_from_openai(
+    alice,
+    smiths,
+    joint_2025,
+    settings,
+    fake_openai,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    settings.OPENAI_API_KEY = API_KEY
+    settings.OPENAI_BASE_URL = f"{fake_openai.url}/v1"
+    fake_openai.answer_json(good_answer())
+    document = uploaded(alice, smiths, joint_2025, django_capture_on_commit_callbacks)
+    document.refresh_from_db()
+    assert (document.status, document.source, document.message) == (DocumentStatus.EXTRACTED, "openai", "")
+    assert document.fields["wages"] == {
+        "value": "182450.17",
+        "confidence": 0.95,
+        "snippet": "1z Add lines 1a through 1h . . . . 182,450.17",
+    }
+    assert "lt_carryover" not in document.fields  # null in OpenAI's answer: absent, not zero
+    (request,) = fake_openai.requests
+    assert request["messages"][1]["content"] == document.text  # the document's text and nothing else
