@@ -59,6 +59,23 @@ class DocumentUploadForm(forms.Form):
     file = forms.FileField(label="Form 1040 (PDF, with Schedule D if filed)", allow_empty_file=True)
 
 
+LINE_LABELS = {
+    "wages": "Wages (line 1z)",
+    "taxable_interest": "Taxable interest (2b)",
+    "ordinary_dividends": "Ordinary dividends (3b)",
+    "qualified_dividends": "Qualified dividends (3a)",
+    "capital_gain": "Capital gain or loss (7)",
+    "agi": "Adjusted gross income (11)",
+    "deductions": "Deductions (12)",
+    "taxable_income": "Taxable income (15)",
+    "total_tax": "Total tax (24)",
+    "st_net": "Net short-term, Schedule D (7)",
+    "lt_net": "Net long-term, Schedule D (15)",
+    "st_carryover": "Short-term carryover, Schedule D (6)",
+    "lt_carryover": "Long-term carryover, Schedule D (14)",
+}
+
+
 class ReviewForm(forms.Form):
     """The figures read from a return, as the advisor confirms (or corrects) them before they are applied."""
 
@@ -76,5 +93,5 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in MONEY_FIELDS:
             self.fields[name] = forms.DecimalField(
-                label=name.replace("_", " ").capitalize(), required=False, max_digits=18, decimal_places=2
+                label=LINE_LABELS[name], required=False, max_digits=18, decimal_places=2
             )
