@@ -12,7 +12,7 @@ from django.urls import reverse
 from harvesting.models import HarvestRun
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from tests.taxprofiles.form1040 import samples
-from tests.taxprofiles.form1040.fake_openai import API_KEY, fake_openai  # noqa: F401 (a fixture)
+from tests.taxprofiles.form1040.fake_openai import API_KEY
 from tests.taxprofiles.form1040.test_openai_extract import good_answer
 
 pytestmark = pytest.mark.django_db
@@ -108,13 +108,28 @@ def test_the_confirmed_figures_update_the_profile_with_an_audit_of_each_change(
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("make", "message"),
     [
-        (b"", "The file is empty: choose the PDF of the return and upload it again."),
-        (b"hello, world", "The file is not a PDF: upload the return as a PDF."),
+        (lambda: b"", "The file is empty: choose the PDF of the return and upload it again."),
+        (lambda: b"hello, world", "The file is not a PDF: upload the return as a PDF."),
+        (
+            lambda: samples.encrypted(samples.single_2024()),
+            "The PDF is password-protected: save an unprotected copy and upload that.",
+        ),
+        (
+            samples.image_only,
+            "The PDF has no text layer (a scan?): download the return as a PDF from the tax software, "
+            "or enter the figures by hand.",
+        ),
+        (
+            lambda: samples.oversized(15 * 1024 * 1024),
+            "The file is larger than the 15 MB limit: upload only the Form 1040 and its schedules.",
+        ),
     ],
+    ids=["empty", "not-a-pdf", "encrypted", "image-only", "oversized"],
 )
-def test_a_bad_upload_is_refused_and_nothing_is_stored(alice, smiths, data, message, private_root):
+def test_a_bad_upload_is_refused_and_nothing_is_stored(alice, smiths, make, message, private_root):
+    data = make()
     client = signed_in(alice)
     response = upload(client, smiths, data)
     assert response["Location"] == reverse("taxprofiles:edit", args=[smiths.pk])
@@ -175,7 +190,7 @@ def test_with_an_openai_key_the_figures_come_from_openai(
     smiths,
     joint_2025,
     settings,
-    fake_openai,  # noqa: F811
+    fake_openai,
     django_capture_on_commit_callbacks,
 ):
     settings.OPENAI_API_KEY = API_KEY
@@ -192,3 +207,31 @@ def test_with_an_openai_key_the_figures_come_from_openai(
     assert "lt_carryover" not in document.fields  # null in OpenAI's answer: absent, not zero
     (request,) = fake_openai.requests
     assert request["messages"][1]["content"] == document.text  # the document's text and nothing else
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        (lambda fake: [fake.fail_next(500), fake.fail_next(500)], "OpenAI returned 500"),
+        (lambda fake: fake.answer_content("this is not JSON"), "OpenAI's answer was not the requested JSON"),
+    ],
+    ids=["server-error", "malformed-answer"],
+)
+def test_openai_errors_fall_back_to_the_offline_parser_with_the_reason(
+    alice,
+    smiths,
+    joint_2025,
+    settings,
+    fake_openai,
+    script,
+    reason,
+    django_capture_on_commit_callbacks,
+):
+    settings.OPENAI_API_KEY = API_KEY
+    settings.OPENAI_BASE_URL = f"{fake_openai.url}/v1"
+    script(fake_openai)
+    document = uploaded(alice, smiths, joint_2025, django_capture_on_commit_callbacks)
+    document.refresh_from_db()
+    assert (document.status, document.source) == (DocumentStatus.EXTRACTED, "offline")
+    assert document.message.startswith(f"OpenAI extraction failed ({reason}")
+    assert document.fields["wages"]["value"] == "210400.00"
