@@ -6,6 +6,8 @@ Conventions:
   loss. A label without an amount gives nothing: a figure that is not printed is never guessed.
 - A label that wraps onto the next text line (or whose amount does) is read as one line, with a lower
   confidence (0.75 instead of 0.9).
+- Two lines printed side by side on one row, as the form prints 2a/2b and 3a/3b, are split after the first
+  amount; the lettered label gets its line's number ("b Taxable interest" is 2b).
 - The filing status is the box marked "[X]" (or "[x]", "☒", "☑", "■", "✔", "✓", "✗") directly in front of
   its label; "[ ]" or "☐" is an unmarked box. No marked box, or more than one, gives no filing status.
 - Schedule D's lines (6, 7, 14, 15) are read only when the text has a Schedule D; its carryovers (lines 6
@@ -139,7 +141,22 @@ def _logical_lines(text: str) -> list[tuple[str, int]]:
             joined[-1].append(line)
         else:
             joined.append([line])
-    return [(" ".join(parts), len(parts)) for parts in joined]
+    return [(segment, len(parts)) for parts in joined for segment in _side_by_side(" ".join(parts))]
+
+
+_NEXT_ON_ROW = re.compile(r"(?<=[\d.)])\s+(?=[a-z]\s+[A-Z])")
+_LINE_NUMBER = re.compile(r"^(\d{1,2})[a-z]?\s")
+
+
+def _side_by_side(line: str) -> list[str]:
+    """The printed form puts two lines on one row ("2a Tax-exempt interest . 2a 500 b Taxable interest . 2b
+    1,204."): split the row after each amount that a lettered label follows, and give that label its number
+    ("b Taxable interest" is line 2b)."""
+    segments = _NEXT_ON_ROW.split(line)
+    number = _LINE_NUMBER.match(segments[0])
+    if len(segments) == 1 or number is None:
+        return [line]
+    return [segments[0], *(f"{number.group(1)}{segment}" for segment in segments[1:])]
 
 
 def _find_amount(lines: list[tuple[str, int]], number: str, label: str) -> tuple[Decimal, float, str] | None:

@@ -156,3 +156,18 @@ def test_it_reads_the_2024_capital_gain_line_with_its_check_box_and_repeated_lin
     text = "7 Capital gain or (loss). Attach Schedule D if required. If not required, check here ☐ . . . 7 (3,000.)"
     found = parse_1040(text).values["capital_gain"]
     assert (found.value, found.confidence, found.snippet) == (Decimal("-3000.00"), 0.9, text)
+
+
+def test_two_lines_printed_side_by_side_on_one_row_are_read_apart():
+    text = (
+        "Form 1040 (2024) U.S. Individual Income Tax Return 2024\n"
+        "2a Tax-exempt interest . . 2a 500 b Taxable interest . . . 2b 1,204.\n"
+        "3a Qualified dividends . . 3a 310. b Ordinary dividends . . 3b 4,120.55\n"
+    )
+    values = parse_1040(text).values
+    assert (values["taxable_interest"].value, values["qualified_dividends"].value) == (
+        Decimal("1204.00"),
+        Decimal("310.00"),
+    )
+    assert values["ordinary_dividends"].value == Decimal("4120.55")
+    assert values["taxable_interest"].snippet == "2b Taxable interest . . . 2b 1,204."
