@@ -34,16 +34,16 @@ from harvesting.models import (
     OpportunityStatus,
     Order,
     OrderStatus,
-    PlannedPurchase,
     ReplacementPair,
     RunStatus,
     Trigger,
 )
 from harvesting.monitoring import scan_claim, scan_release, scan_wait
 from harvesting.rebound_models import current_model
+from harvesting.selectors import purchases_around
 from portfolios.ledger import identity_for_firm
 from portfolios.market_history import INDEX_SYMBOL
-from portfolios.models import Action, Firm, Household, Price, RealizedSale, Security, TaxLot, Transaction, User
+from portfolios.models import Firm, Household, Price, RealizedSale, Security, TaxLot, User
 from portfolios.price_store import latest_quotes
 from taxprofiles.services import valuer_for_profile
 
@@ -255,15 +255,7 @@ def _scan_lot(lot: TaxLot) -> ScanLot:
 
 def _purchases(household: Household, as_of: date) -> list[Purchase]:
     """Purchases of the last 30 days in any account of the household, and those planned in the next 30."""
-    made = Transaction.objects.filter(
-        account__household=household,
-        action__in=[Action.BUY, Action.REINVEST],
-        trade_date__gte=as_of - WINDOW,
-        trade_date__lte=as_of,
-    ).select_related("account", "security")
-    planned = PlannedPurchase.objects.filter(
-        account__household=household, planned_on__gte=as_of, planned_on__lte=as_of + WINDOW
-    ).select_related("account", "security")
+    made, planned = purchases_around(household, as_of)
     return [
         Purchase(
             t.security.symbol, t.account.number, t.trade_date, t.quantity, lot=t.lot_name or t.trade_date.isoformat()

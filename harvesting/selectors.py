@@ -10,11 +10,10 @@ from django.db.models import Case, F, Q, QuerySet, When
 from django.http import Http404
 
 from brokers.market_clock import market_now
+from harvesting.engine.lots import WINDOW
 from harvesting.models import HarvestRun, Opportunity, OpportunityStatus, Order, PlannedPurchase
 from portfolios.models import Action, Household, Role, Transaction, User
 from portfolios.selectors import households_for_user
-
-WINDOW = timedelta(days=30)
 
 
 def runs_for_user(user: User) -> QuerySet[HarvestRun]:
@@ -99,9 +98,9 @@ class PurchaseWindow:
     window_until: date
 
 
-def wash_sale_windows(household: Household, as_of: date) -> list[PurchaseWindow]:
-    """Purchases whose 61-day window covers ``as_of``: a loss sale of the security (or one substantially
-    identical) before ``window_until`` would be a wash sale."""
+def purchases_around(household: Household, as_of: date) -> tuple[QuerySet[Transaction], QuerySet[PlannedPurchase]]:
+    """The household's purchases (any account) of the 30 days up to ``as_of``, and those planned for the 30 days
+    after: what the wash-sale rule sets against a loss sale on ``as_of``. The scan and the household page share it."""
     made = Transaction.objects.filter(
         account__household=household,
         action__in=[Action.BUY, Action.REINVEST],
@@ -111,6 +110,13 @@ def wash_sale_windows(household: Household, as_of: date) -> list[PurchaseWindow]
     planned = PlannedPurchase.objects.filter(
         account__household=household, planned_on__gte=as_of, planned_on__lte=as_of + WINDOW
     ).select_related("account", "security")
+    return made, planned
+
+
+def wash_sale_windows(household: Household, as_of: date) -> list[PurchaseWindow]:
+    """Purchases whose 61-day window covers ``as_of``: a loss sale of the security (or one substantially
+    identical) before ``window_until`` would be a wash sale."""
+    made, planned = purchases_around(household, as_of)
     windows = [
         PurchaseWindow(
             t.security.symbol,

@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from brokers.market_clock import market_now
-from harvesting.execution import opportunity_approve, opportunity_reject
+from harvesting.execution import FINAL, opportunity_approve, opportunity_reject
 from harvesting.explaining import explanations_for
-from harvesting.models import Opportunity, OpportunityStatus, Order, OrderStatus, RunStatus
+from harvesting.models import Opportunity, OpportunityStatus, Order, RunStatus
 from harvesting.scanning import scan_start
 from harvesting.selectors import (
     open_opportunities_for_user,
@@ -33,7 +33,6 @@ from taxharvest.http import AuthenticatedHttpRequest
 from taxprofiles.models import TaxProfile
 
 LIST_LIMIT = 200
-FINAL_ORDER_STATUSES = {OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
 
 
 @login_required
@@ -151,7 +150,7 @@ def opportunity_bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
 def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Orders and their live status; the page polls while any is still working at the broker."""
     orders = orders_for_user(request.user)
-    working = any(order.status not in FINAL_ORDER_STATUSES for order in orders)
+    working = any(order.status not in FINAL for order in orders)
     partial = request.htmx and not request.htmx.history_restore_request
     return render(
         request,

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, Expression, F, Max, OuterRef, Subquery, Value, When
+from django.db.models import Case, DateTimeField, Expression, F, OuterRef, Subquery, Value, When
 
 from brokers.market_clock import market_now
 from brokers.market_data import Tick
@@ -202,7 +202,3 @@ def _write_portable(rows: Sequence[Row]) -> None:
     params = [v for pk, stamp, price, volume, intra, sim in rows for v in (pk, adapt(stamp), price, volume, intra, sim)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def newest_price_time() -> datetime | None:
-    return LatestPrice.objects.aggregate(newest=Max("timestamp"))["newest"]

@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Q, Sum
 from brokers.market_clock import NEW_YORK, market_date, market_now
 from harvesting.engine.money import ZERO
 from harvesting.models import Opportunity, OpportunityStatus, Order, OrderStatus
-from portfolios.holdings import household_positions
+from portfolios.holdings import household_positions, household_totals
 from portfolios.models import Account, Action, Price, RealizedSale, Security, Transaction
 from portfolios.selectors import ACCOUNT_TYPE_ORDER
 
@@ -86,11 +86,11 @@ def dashboard_figures(household_ids: Sequence[int]) -> Figures:
     realized = RealizedSale.objects.filter(
         account__household_id__in=household_ids, reportable=True, sold_on__year=year, gain_loss__lt=0
     ).aggregate(losses=Sum("gain_loss"))
-    stamps = [lot.quote.at for lot in lots if lot.quote is not None]
+    totals = household_totals(positions)  # the household page's totals: one computation for both pages
     return Figures(
-        market_value=_sum(account.market_value for account in positions),
-        cost_basis=_sum(account.cost_basis for account in positions),
-        unrealized=_sum(account.unrealized for account in positions),
+        market_value=totals.market_value,
+        cost_basis=totals.cost_basis,
+        unrealized=totals.unrealized,
         st_gains=_sum(v for long, v in unrealized if not long and v > 0),
         st_losses=_sum(v for long, v in unrealized if not long and v < 0),
         lt_gains=_sum(v for long, v in unrealized if long and v > 0),
@@ -101,8 +101,8 @@ def dashboard_figures(household_ids: Sequence[int]) -> Figures:
         realized_losses_ytd=realized["losses"] or ZERO,
         tax_savings_ytd=sells["savings"] or ZERO,
         year=year,
-        priced_at=max(stamps, default=None),
-        simulated=any(lot.quote is not None and lot.quote.simulated for lot in lots),
+        priced_at=totals.priced_at,
+        simulated=totals.simulated,
     )
 
 

@@ -72,6 +72,9 @@ def profile_preview(request: AuthenticatedHttpRequest, household_id: int) -> Htt
     return render(request, "taxprofiles/_rates.html", {"tax": tax_summary(form.save(commit=False)), "preview": True})
 
 
+READING = (DocumentStatus.QUEUED, DocumentStatus.READING)
+
+
 def _document_for_user(request: AuthenticatedHttpRequest, document_id: int) -> TaxDocument:
     """The document if its household is one the user may see; 404 otherwise."""
     document = (
@@ -123,9 +126,6 @@ def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> Http
     context = {"document": document, "form": form, "reading": document.status in READING}
     partial = request.htmx and not request.htmx.history_restore_request
     return render(request, "taxprofiles/_document.html" if partial else "taxprofiles/document.html", context)
-
-
-READING = (DocumentStatus.QUEUED, DocumentStatus.READING)
 
 
 def _initial(document: TaxDocument) -> dict[str, object]:
