@@ -36,6 +36,7 @@ class Firm(models.Model):
 class Role(models.TextChoices):
     ADVISOR = "advisor", "Advisor"
     FIRM_ADMIN = "firm_admin", "Firm admin"
+    CLIENT = "client", "Client (reports only)"
 
 
 class TaxharvestUserManager(UserManager["User"]):
@@ -51,11 +52,20 @@ class TaxharvestUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person who signs in: an advisor or a firm admin of one firm (or a platform superuser)."""
+    """A person who signs in: an advisor or a firm admin of one firm (or a platform superuser), or a
+    client of one of its households, who sees only that household's reports."""
 
     email = models.EmailField("email address", unique=True)
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ADVISOR)
+    client = models.OneToOneField(
+        "Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="login",
+        help_text="For a client login: the person whose household's reports it may download (and nothing else).",
+    )
 
     objects = TaxharvestUserManager()
 
@@ -67,7 +77,11 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(is_superuser=True) | Q(firm__isnull=False),
                 name="user_belongs_to_a_firm_unless_superuser",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(role="client", client__isnull=False) | (~Q(role="client") & Q(client__isnull=True)),
+                name="client_login_has_a_client",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,6 +90,10 @@ class User(AbstractUser):
     @property
     def is_firm_admin(self) -> bool:
         return self.role == Role.FIRM_ADMIN and self.firm_id is not None
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
 
 
 class Household(models.Model):

@@ -25,8 +25,8 @@ def households_for_user(user: User) -> QuerySet[Household]:
         return Household.objects.none()
     if user.is_superuser:
         return Household.objects.all()
-    if user.firm_id is None:
-        return Household.objects.none()
+    if user.firm_id is None or user.role == Role.CLIENT:
+        return Household.objects.none()  # a client's reports are reached through reporting.selectors
     scoped = Household.objects.filter(firm_id=user.firm_id)
     if user.role == Role.FIRM_ADMIN:
         return scoped
