@@ -45,7 +45,8 @@ from portfolios.ledger import identity_for_firm
 from portfolios.market_history import INDEX_SYMBOL
 from portfolios.models import Firm, Household, Price, RealizedSale, Security, TaxLot, User
 from portfolios.price_store import latest_quotes
-from taxprofiles.services import valuer_for_profile
+from taxprofiles.selectors import profile_for_year
+from taxprofiles.services import platform_realized_gains, valuer_for_profile
 
 logger = logging.getLogger(__name__)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -126,11 +127,12 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     if not lots or not quotes:
         return len(lots), 0
     by_id = {lot.pk: lot for lot in lots}
-    profile = household.tax_profiles.filter(tax_year__lte=max(as_of.year, 0)).order_by("-tax_year").first()
-    profile = profile or household.tax_profiles.order_by("-tax_year").first()
+    profile = profile_for_year(household, as_of.year)
     if profile is None:
         return len(lots), 0
-    valuer = valuer_for_profile(profile)
+    # The gains already realized are the market year's (what the client's return for it will show), valued
+    # with the profile's figures and law: the same footing as the savings the reports state afterwards.
+    valuer = valuer_for_profile(profile, platform_realized_gains(household, as_of.year))
     identity = identity_for_firm(household.firm_id)
     policy_row = HarvestPolicy.objects.filter(household=household).prefetch_related("excluded_securities").first()
     policy = _policy(policy_row)

@@ -9,21 +9,22 @@ the ledger and the closes, because it reads a year of prices and the page refres
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Sum
 
 from brokers.market_clock import NEW_YORK, market_date, market_now
 from harvesting.engine.money import ZERO
 from harvesting.models import Opportunity, OpportunityStatus, Order, OrderStatus
 from portfolios.holdings import household_positions, household_totals
-from portfolios.models import Account, Action, Price, RealizedSale, Security, Transaction
+from portfolios.models import Account, Action, Price, Transaction
 from portfolios.selectors import ACCOUNT_TYPE_ORDER
+from reporting.harvests import harvest_savings, harvests, realized
 
 SERIES_DAYS = 365
 FILLED = [OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED]
@@ -65,7 +66,6 @@ class ValueSeries:
 def dashboard_figures(household_ids: Sequence[int]) -> Figures:
     at = market_now()
     year = market_date(at).year
-    start = datetime.combine(date(year, 1, 1), time(0), tzinfo=NEW_YORK)
     accounts = list(
         Account.objects.filter(household_id__in=household_ids)
         .prefetch_related("lots__security")
@@ -80,12 +80,8 @@ def dashboard_figures(household_ids: Sequence[int]) -> Figures:
         explanation__action="harvest",
         expires_at__gte=at,
     ).aggregate(count=Count("pk"), value=Sum("tax_value"))
-    sells = Order.objects.filter(
-        opportunity__household_id__in=household_ids, side="sell", status__in=FILLED, filled_at__gte=start
-    ).aggregate(count=Count("pk"), savings=Sum("tax_value_at_decision"))
-    realized = RealizedSale.objects.filter(
-        account__household_id__in=household_ids, reportable=True, sold_on__year=year, gain_loss__lt=0
-    ).aggregate(losses=Sum("gain_loss"))
+    year_harvests = harvests(household_ids, date(year, 1, 1), date(year, 12, 31))
+    savings = harvest_savings(year, year_harvests)
     totals = household_totals(positions)  # the household page's totals: one computation for both pages
     return Figures(
         market_value=totals.market_value,
@@ -97,9 +93,9 @@ def dashboard_figures(household_ids: Sequence[int]) -> Figures:
         lt_losses=_sum(v for long, v in unrealized if long and v < 0),
         open_count=opportunities["count"] or 0,
         open_tax_value=opportunities["value"] or ZERO,
-        harvests_ytd=sells["count"] or 0,
-        realized_losses_ytd=realized["losses"] or ZERO,
-        tax_savings_ytd=sells["savings"] or ZERO,
+        harvests_ytd=len(year_harvests),
+        realized_losses_ytd=realized(household_ids, year).losses,
+        tax_savings_ytd=savings.total,
         year=year,
         priced_at=totals.priced_at,
         simulated=totals.simulated,
@@ -135,14 +131,30 @@ def value_series(household_ids: Sequence[int]) -> ValueSeries:
 
 def _series(household_ids: Sequence[int], end: date) -> ValueSeries:
     start = end - timedelta(days=SERIES_DAYS)
+    points = position_values(household_ids, start, end)
+    if not points:
+        return ValueSeries()
+    # The loss the sale realized (what the ledger and Form 8949 say), not the scan's estimate before it.
+    events = [HarvestEvent(h.day, h.symbol, h.household, h.loss) for h in harvests(household_ids, start, end)]
+    return ValueSeries(points, events)
+
+
+def position_values(
+    household_ids: Sequence[int], start: date, end: date, exclude: Collection[int] = ()
+) -> list[tuple[date, Decimal]]:
+    """What the households' positions were worth at each close in [start, end], by their ledger.
+
+    ``exclude`` leaves transactions out of the ledger: without a year's harvest trades this is the same
+    portfolio had it never harvested (the client report's comparison).
+    """
     trades = pd.DataFrame.from_records(
-        Transaction.objects.filter(account__household_id__in=household_ids, trade_date__lte=end).values_list(
-            "security_id", "trade_date", "action", "quantity"
-        ),
+        Transaction.objects.filter(account__household_id__in=household_ids, trade_date__lte=end)
+        .exclude(pk__in=list(exclude))
+        .values_list("security_id", "trade_date", "action", "quantity"),
         columns=["security", "day", "action", "quantity"],
     )
     if trades.empty:
-        return ValueSeries()
+        return []
     trades["signed"] = (
         trades["quantity"].astype(float).where(trades["action"] != Action.SELL, -trades["quantity"].astype(float))
     )
@@ -158,7 +170,7 @@ def _series(household_ids: Sequence[int], end: date) -> ValueSeries:
         columns=["security", "day", "close"],
     )
     if closes.empty:
-        return ValueSeries()
+        return []
     closes = closes.pivot_table(index="day", columns="security", values="close", aggfunc="last").sort_index().ffill()
     deltas = trades.pivot_table(index="day", columns="security", values="signed", aggfunc="sum").sort_index()
     days = closes.index.union(deltas.index)
@@ -166,32 +178,7 @@ def _series(household_ids: Sequence[int], end: date) -> ValueSeries:
         deltas.reindex(days).fillna(0.0).cumsum().reindex(closes.index).reindex(columns=closes.columns).fillna(0.0)
     )
     values = (positions * closes).sum(axis=1)
-    points = [(day, Decimal(f"{value:.2f}")) for day, value in values.items()]
-    symbols = dict(Security.objects.filter(pk__in=held).values_list("pk", "symbol"))
-    sells = (
-        Order.objects.filter(
-            Q(opportunity__household_id__in=household_ids),
-            side="sell",
-            status__in=FILLED,
-            filled_at__gte=datetime.combine(start, time(0), tzinfo=NEW_YORK),
-        )
-        .select_related("opportunity__household")
-        .prefetch_related("transaction__realized_sales")
-    )
-    # The loss the sale realized (what the ledger and Form 8949 say), not the scan's estimate before it.
-    events = [
-        HarvestEvent(
-            market_date(order.filled_at),
-            symbols.get(order.security_id, "?"),
-            order.opportunity.household.name,
-            -sum((sale.gain_loss for sale in order.transaction.realized_sales.all()), ZERO)
-            if order.transaction
-            else order.opportunity.loss,
-        )
-        for order in sells
-        if order.filled_at is not None
-    ]
-    return ValueSeries(points, events)
+    return [(day, Decimal(f"{value:.2f}")) for day, value in values.items()]
 
 
 @dataclass(frozen=True)

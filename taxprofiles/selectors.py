@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from portfolios.models import Household
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.harvest_value import HarvestValue
 from taxprofiles.services import valuer_for_profile
@@ -36,4 +37,14 @@ def tax_summary(profile: TaxProfile) -> TaxSummary:
         profile=profile,
         short_term=valuer.value(st_loss=ILLUSTRATIVE_LOSS),
         long_term=valuer.value(lt_loss=ILLUSTRATIVE_LOSS),
+    )
+
+
+def profile_for_year(household: Household, year: int) -> TaxProfile | None:
+    """The profile that values the household's harvests in ``year``: that year's, else the nearest earlier
+    one, else the earliest later one (a household whose only profile is for next year)."""
+    profiles = household.tax_profiles
+    return (
+        profiles.filter(tax_year__lte=year).order_by("-tax_year").first()
+        or profiles.order_by("tax_year").first()
     )

@@ -69,10 +69,9 @@ class HarvestValuer:
         self.long_term_rate = self._long_term_rate(self.before.taxable_income)
         self.state_rate = state_rate(self.state)
 
-    def value(self, st_loss: Decimal = ZERO, lt_loss: Decimal = ZERO) -> HarvestValue:
-        """Value realizing ``st_loss`` short-term and ``lt_loss`` long-term dollars of loss (positive sizes)."""
+    def income_after(self, st_loss: Decimal = ZERO, lt_loss: Decimal = ZERO) -> Income:
         base = self.income
-        income = Income(
+        return Income(
             base.ordinary,
             base.st_gains - st_loss,
             base.lt_gains - lt_loss,
@@ -80,6 +79,14 @@ class HarvestValuer:
             base.lt_carryforward,
             base.itemized,
         )
+
+    def after(self, st_loss: Decimal = ZERO, lt_loss: Decimal = ZERO) -> FederalTax:
+        """The federal return with the harvest: reports read its Schedule D to say what the loss offset."""
+        return federal_tax(self.law, self.income_after(st_loss, lt_loss))
+
+    def value(self, st_loss: Decimal = ZERO, lt_loss: Decimal = ZERO) -> HarvestValue:
+        """Value realizing ``st_loss`` short-term and ``lt_loss`` long-term dollars of loss (positive sizes)."""
+        income = self.income_after(st_loss, lt_loss)
         after = federal_tax(self.law, income)
         state_after = self._state_tax(income, after)
         federal_savings = self.before.total - after.total
