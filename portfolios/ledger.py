@@ -9,7 +9,9 @@ an advisor recognises in an error message) and a security is its symbol.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 
 from harvesting.engine.identity import identity_groups
 from harvesting.engine.lots import Action, LedgerEntry, LedgerError, ReliefMethod, Replay, replay_ledger
@@ -116,14 +118,23 @@ def identity_for_firm(firm_id: int) -> dict[str, str]:
     return identity_groups(declarations.values())
 
 
-def replay_household(household: Household, problems: list[LedgerError] | None = None) -> HouseholdReplay:
-    """Replay every transaction of ``household``; see ``replay_ledger`` for ``problems``."""
+def replay_household(
+    household: Household,
+    problems: list[LedgerError] | None = None,
+    *,
+    until: date | None = None,
+    exclude: Collection[int] = (),
+) -> HouseholdReplay:
+    """Replay every transaction of ``household``; see ``replay_ledger`` for ``problems``.
+
+    ``until`` stops after that trade date and ``exclude`` leaves transactions out: the household as it
+    stood on a day, or as it would stand without some trades (a report's portfolio that never harvested).
+    """
     accounts = {account.number: account for account in household.accounts.all()}
-    txns = list(
-        Transaction.objects.filter(account__household=household)
-        .select_related("account", "security")
-        .order_by("trade_date", "id")
-    )
+    rows = Transaction.objects.filter(account__household=household)
+    if until is not None:
+        rows = rows.filter(trade_date__lte=until)
+    txns = list(rows.exclude(pk__in=list(exclude)).select_related("account", "security").order_by("trade_date", "id"))
     replay = replay_ledger(
         (entry_from_transaction(txn) for txn in txns),
         {number: ReliefMethod(account.relief_method) for number, account in accounts.items()},

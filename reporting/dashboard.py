@@ -194,13 +194,22 @@ class Chart:
     levels: list[tuple[float, Decimal]]
     first: Decimal
     last: Decimal
+    baseline: str = ""  # the same portfolio without its harvests (client reports), on the same scale
 
 
-def chart(series: ValueSeries, width: int = 960, height: int = 220, pad: int = 8) -> Chart | None:
+def chart(
+    series: ValueSeries,
+    width: int = 960,
+    height: int = 220,
+    pad: int = 8,
+    baseline: Sequence[tuple[date, Decimal]] = (),
+) -> Chart | None:
     if len(series.points) < 2:
         return None
     values = [float(v) for _, v in series.points]
-    low, high = min(values), max(values)
+    compared = dict(baseline)
+    others = [float(compared[day]) for day, _ in series.points if day in compared]
+    low, high = min(values + others), max(values + others)
     span = (high - low) or 1.0
     n = len(values) - 1
 
@@ -230,4 +239,17 @@ def chart(series: ValueSeries, width: int = 960, height: int = 220, pad: int = 8
             seen.add((day.year, day.month))
             months.append((x(i), day.strftime("%b %Y" if day.month == 1 else "%b")))
     levels = [(y(low), Decimal(f"{low:.2f}")), (y(high), Decimal(f"{high:.2f}"))]
-    return Chart(width, height, path, area, markers, months[1:], levels, series.points[0][1], series.points[-1][1])
+    drawn = [(x(i), y(float(compared[day]))) for i, (day, _) in enumerate(series.points) if day in compared]
+    baseline_path = ("M" + " L".join(f"{cx},{cy}" for cx, cy in drawn)) if len(drawn) > 1 else ""
+    return Chart(
+        width,
+        height,
+        path,
+        area,
+        markers,
+        months[1:],
+        levels,
+        series.points[0][1],
+        series.points[-1][1],
+        baseline_path,
+    )

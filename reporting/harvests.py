@@ -164,6 +164,18 @@ class Realized:
         return self.st_losses + self.lt_losses
 
     @property
+    def gains(self) -> Decimal:
+        return self.st_gains + self.lt_gains
+
+    @property
+    def st_net(self) -> Decimal:
+        return self.st_gains + self.st_losses
+
+    @property
+    def lt_net(self) -> Decimal:
+        return self.lt_gains + self.lt_losses
+
+    @property
     def net(self) -> Decimal:
         return self.st_gains + self.st_losses + self.lt_gains + self.lt_losses
 

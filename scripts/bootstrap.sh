@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine with Python 3.11 to run taxharvest: the system libraries it needs
 # (venv support, Pango for WeasyPrint's PDFs), then a virtualenv in .venv with the pinned packages.
-# With --test, also Chromium (browser tests) and wrk (the portal benchmark). Safe to run again: it installs
+# With --test, also Chromium (browser tests), wrk (the portal benchmark) and poppler-utils (PDF page images). Safe to run again: it installs
 # only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +37,12 @@ PY=$(find_python) || { echo "bootstrap: Python 3.11 is required (python3.11 not 
 missing=()
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so'; then missing+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core); fi
-# `bootstrap.sh --test`: the browser tests drive Debian's Chromium; the portal benchmark uses wrk.
+# `bootstrap.sh --test`: the browser tests drive Debian's Chromium; the portal benchmark uses wrk; the report
+# tests turn PDF pages into images with poppler's pdftoppm (and read their text with pdftotext).
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 

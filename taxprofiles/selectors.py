@@ -44,7 +44,4 @@ def profile_for_year(household: Household, year: int) -> TaxProfile | None:
     """The profile that values the household's harvests in ``year``: that year's, else the nearest earlier
     one, else the earliest later one (a household whose only profile is for next year)."""
     profiles = household.tax_profiles
-    return (
-        profiles.filter(tax_year__lte=year).order_by("-tax_year").first()
-        or profiles.order_by("tax_year").first()
-    )
+    return profiles.filter(tax_year__lte=year).order_by("-tax_year").first() or profiles.order_by("tax_year").first()

@@ -44,3 +44,11 @@ def percent(rate: Decimal | None) -> str:
         return "—"
     text = f"{Decimal(rate) * 100:f}"
     return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
+@register.filter
+def return_percent(fraction: Decimal | None) -> str:
+    """Show a return such as 0.0123 as 1.23% and -0.2 as -20.00%."""
+    if fraction is None:
+        return "—"
+    return f"{(Decimal(fraction) * 100).quantize(Decimal('0.01')):,.2f}%"
