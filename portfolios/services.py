@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from harvesting.engine.lots import LedgerError
 from portfolios.ledger import replay_household
-from portfolios.models import Firm, Household, RealizedSale, Role, TaxLot, User, WashSaleMatch
+from portfolios.models import Client, Firm, Household, RealizedSale, Role, TaxLot, User, WashSaleMatch
 from taxharvest.errors import ApplicationError
 
 
@@ -28,6 +28,7 @@ def user_create(
     role: Role = Role.ADVISOR,
     first_name: str = "",
     last_name: str = "",
+    client: Client | None = None,
 ) -> User:
     """Create a user of ``firm``. Firm admins may use the Django admin (scoped to their firm)."""
     email = User.objects.normalize_email(email).lower()
@@ -41,6 +42,7 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         is_staff=role == Role.FIRM_ADMIN,
+        client=client,
     )
     if password is None:
         user.set_unusable_password()

@@ -92,9 +92,7 @@ class DownloadEvent(models.Model):
         Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="download_events"
     )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    report = models.ForeignKey(
-        ClientReport, on_delete=models.SET_NULL, null=True, blank=True, related_name="downloads"
-    )
+    report = models.ForeignKey(ClientReport, on_delete=models.SET_NULL, null=True, blank=True, related_name="downloads")
     link = models.ForeignKey(ReportLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="downloads")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "brokers.market_clock.MarketClockMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "taxharvest.mfa.FirmAdminTwoFactorMiddleware",
+    "reporting.client_access.ClientLoginMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
