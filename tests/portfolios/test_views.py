@@ -114,8 +114,9 @@ def test_the_household_page_lists_in_a_bounded_number_of_queries(
     alice, smiths_with_lots, django_assert_max_num_queries
 ):
     client = signed_in(alice)
-    # 2 read the market clock, 3 the wash-sale windows (purchases made and planned, blocked lots): none per lot
-    with django_assert_max_num_queries(14):
+    # 2 read the market clock, 3 the wash-sale windows (purchases made and planned, blocked lots), 2 the client
+    # reports section (the reports, the clients and their logins): none per lot
+    with django_assert_max_num_queries(16):
         client.get(reverse("portfolios:household_detail", args=[smiths_with_lots.pk]))
 
 

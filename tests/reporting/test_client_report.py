@@ -400,3 +400,11 @@ def test_reports_of_another_firm_are_invisible_to_a_client_login_of_this_one(rep
     person = ClientFactory(household=outsider_household, external_id="O-1", name="Otto Other")
     outsider = UserFactory(firm=other_firm, email="otto@other.example", role=Role.CLIENT, client=person)
     assert signed_in(outsider).get(reverse("reporting:report_download", args=[report.pk])).status_code == 404
+
+
+def test_a_firm_admin_reads_the_download_audit_of_the_firm_only(report, alice, bob, mallory):
+    signed_in(alice).get(reverse("reporting:report_download", args=[report.pk]))
+    signed_in(alice).get(reverse("reporting:activity"), {"year": "2022", "format": "csv"})
+    page = signed_in(bob).get(reverse("admin:reporting_downloadevent_changelist")).text
+    assert "2 download events" in page
+    assert signed_in(mallory).get(reverse("admin:reporting_downloadevent_changelist")).status_code in (302, 403)

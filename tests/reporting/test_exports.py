@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import Http404
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -32,6 +33,7 @@ from harvesting.models import HarvestRun, Opportunity, OpportunityStatus, Order,
 from portfolios.importers import ledger_import
 from portfolios.ledger import replay_household
 from portfolios.models import Account, Action, Client, Household, Role, Security, Transaction, User
+from reporting.export_views import form8949_download, transactions_download
 from reporting.exports import form8949_csv, transactions_csv
 from reporting.models import DownloadEvent, DownloadKind
 from taxharvest.errors import ApplicationError
@@ -355,12 +357,25 @@ def test_the_households_advisor_and_the_firm_admin_download_and_are_recorded(req
     assert event.link is None
 
 
-@pytest.mark.parametrize("persona", ["carol", "mallory", "smith_login"])
+@pytest.mark.parametrize("persona", ["carol", "mallory"])
 @pytest.mark.parametrize("url", [form8949_url, transactions_url])
 def test_anyone_else_gets_404_and_nothing_is_recorded(request, smith_ledger, persona, url):
     response = signed_in(request.getfixturevalue(persona)).get(url(smith_ledger, 2022))
 
     assert response.status_code == 404
+    assert not DownloadEvent.objects.exists()
+
+
+@pytest.mark.parametrize("url", [form8949_url, transactions_url])
+def test_a_client_login_is_sent_to_its_reports_and_the_view_refuses_it_too(rf, smith_ledger, smith_login, url):
+    response = signed_in(smith_login).get(url(smith_ledger, 2022))
+    assert (response.status_code, response["Location"]) == (302, reverse("reporting:client_home"))
+    # Past the middleware, the view itself finds no household for a client login.
+    request = rf.get(url(smith_ledger, 2022))
+    request.user = smith_login
+    view = form8949_download if url is form8949_url else transactions_download
+    with pytest.raises(Http404):
+        view(request, smith_ledger.pk, 2022)
     assert not DownloadEvent.objects.exists()
 
 
