@@ -14,7 +14,15 @@ from decimal import Decimal
 from django.db.models import Count
 
 from portfolios.models import Household
-from reporting.harvests import ZERO, Harvest, harvest_savings, harvests, realized, wash_events
+from reporting.harvests import (
+    ZERO,
+    Harvest,
+    WashEvent,
+    harvest_savings,
+    harvests,
+    realized_by_household,
+    wash_events,
+)
 from reporting.models import ClientReport, DownloadEvent, DownloadKind, ReportStatus
 
 ACTIVITY_COLUMNS = (
@@ -53,13 +61,16 @@ class Activity:
     year: int
     rows: list[ActivityRow]
 
-    def total(self, name: str) -> Decimal | int:
-        return sum((getattr(row, name) for row in self.rows), ZERO if name != "harvests" else 0)  # type: ignore[no-any-return]
-
     @property
     def totals(self) -> dict[str, Decimal | int]:
-        names = ("harvests", "losses_harvested", "tax_saved", "carryforward_created", "realized_net")
-        return {name: self.total(name) for name in (*names, "wash_sale_deferred", "wash_sale_lost")}
+        """The book's sums of the columns that add up."""
+        money = ("losses_harvested", "tax_saved", "carryforward_created", "realized_net")
+        totals: dict[str, Decimal | int] = {
+            name: sum((getattr(row, name) for row in self.rows), ZERO)
+            for name in (*money, "wash_sale_deferred", "wash_sale_lost")
+        }
+        totals["harvests"] = sum(row.harvests for row in self.rows)
+        return totals
 
 
 def book_activity(households: Sequence[Household], year: int) -> Activity:
@@ -70,6 +81,10 @@ def book_activity(households: Sequence[Household], year: int) -> Activity:
     by_household: dict[int, list[Harvest]] = defaultdict(list)
     for harvest in found:
         by_household[harvest.household_id].append(harvest)
+    washes: dict[int, list[WashEvent]] = defaultdict(list)
+    for event in wash_events(ids, start, end):
+        washes[event.household_id].append(event)
+    realized_all = realized_by_household(ids, year)
     reports = dict(
         ClientReport.objects.filter(household_id__in=ids, year=year, status=ReportStatus.DONE)
         .values_list("household_id")
@@ -82,7 +97,7 @@ def book_activity(households: Sequence[Household], year: int) -> Activity:
     )
     rows = []
     for household in households:
-        events = wash_events([household.pk], start, end)
+        events = washes[household.pk]
         items = by_household.get(household.pk, [])
         saving = savings.get(household.pk)
         rows.append(
@@ -93,7 +108,7 @@ def book_activity(households: Sequence[Household], year: int) -> Activity:
                 tax_saved=saving.total if saving else ZERO,
                 carryforward_created=saving.carryforward_created if saving else ZERO,
                 valued=saving is None or saving.value is not None,
-                realized_net=realized([household.pk], year).net,
+                realized_net=realized_all[household.pk].net,
                 wash_sale_deferred=sum((e.disallowed for e in events if not e.permanent), ZERO),
                 wash_sale_lost=sum((e.disallowed for e in events if e.permanent), ZERO),
                 reports=reports.get(household.pk, 0),

@@ -11,7 +11,7 @@ from brokers.market_clock import market_today
 from portfolios.selectors import household_list_for_user
 from reporting.activity import activity_csv, book_activity
 from reporting.audit import download_record
-from reporting.models import DownloadKind
+from reporting.models import TAX_YEARS, DownloadKind
 from taxharvest.http import AuthenticatedHttpRequest
 
 
@@ -20,7 +20,7 @@ from taxharvest.http import AuthenticatedHttpRequest
 def activity(request: AuthenticatedHttpRequest) -> HttpResponse:
     this_year = market_today().year
     raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else this_year
+    year = int(raw) if raw.isdigit() and int(raw) in TAX_YEARS else this_year
     households = list(household_list_for_user(request.user))
     report = book_activity(households, year)
     if request.GET.get("format") == "csv":

@@ -9,14 +9,17 @@ the same PDF.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 
 from brokers.market_clock import NEW_YORK, market_today
 from harvesting.engine.holding import is_long_term
+from harvesting.engine.lots import OpenLot
 from portfolios.ledger import replay_household
 from portfolios.models import Action, Client, Household, Price, Security, Transaction
 from reporting.dashboard import Chart, HarvestEvent, ValueSeries, chart, position_values
@@ -31,7 +34,8 @@ from reporting.harvests import (
     wash_events,
 )
 from reporting.performance import ZERO, Comparison, Flow, Outcome, cents
-from taxprofiles.services import platform_realized_gains_many, valuer_for_profile
+from taxprofiles.selectors import profile_for_year
+from taxprofiles.services import platform_realized_gains, valuer_for_profile
 
 LOOKBACK_DAYS = 10  # to find the last close before the period: the portfolio's starting value
 
@@ -199,33 +203,32 @@ def _liquidation_taxes(
     household: Household, year: int, end: date, savings: Savings | None, harvest_txns: set[int]
 ) -> tuple[Decimal, Decimal]:
     """Tax on selling every taxable lot at the end's closes: with the harvests, and without them."""
-    profile = savings.profile if savings else None
-    if profile is None:
-        from taxprofiles.selectors import profile_for_year
-
-        profile = profile_for_year(household, year)
+    profile = (savings.profile if savings else None) or profile_for_year(household, year)
     if profile is None:
         return ZERO, ZERO
-    st_all, lt_all = platform_realized_gains_many({(household.pk, year)})[(household.pk, year)]
+    st_all, lt_all = platform_realized_gains(household, year)
     st_harvest = savings.harvested_st if savings else ZERO
     lt_harvest = savings.harvested_lt if savings else ZERO
+    portfolios = [_taxable_lots(household, end, ()), _taxable_lots(household, end, harvest_txns)]
+    closes = _closes({lot.symbol for lots in portfolios for lot in lots}, end)
     taxes = []
-    for exclude, (st_year, lt_year) in (
-        ((), (st_all, lt_all)),
-        (harvest_txns, (st_all - st_harvest, lt_all - lt_harvest)),
+    for lots, year_gains in zip(
+        portfolios, ((st_all, lt_all), (st_all - st_harvest, lt_all - lt_harvest)), strict=True
     ):
-        st_gain, lt_gain = _unrealized(household, end, exclude)
-        valuer = valuer_for_profile(profile, (st_year, lt_year))
+        st_gain, lt_gain = _unrealized(lots, closes, end)
+        valuer = valuer_for_profile(profile, year_gains)
         # Selling realizes the gains: a "loss" of minus the gain, whose saving is minus the tax it costs.
         taxes.append(-valuer.value(st_loss=-st_gain, lt_loss=-lt_gain).total_savings)
     return taxes[0], taxes[1]
 
 
-def _unrealized(household: Household, end: date, exclude: set[int] | tuple[()]) -> tuple[Decimal, Decimal]:
+def _taxable_lots(household: Household, end: date, exclude: Collection[int]) -> list[OpenLot]:
     replay = replay_household(household, until=end, exclude=exclude)
     taxable = {number for number, account in replay.accounts.items() if not account.is_tax_deferred}
-    lots = [lot for lot in replay.replay.open_lots if lot.account in taxable]
-    closes = _closes({lot.symbol for lot in lots}, end)
+    return [lot for lot in replay.replay.open_lots if lot.account in taxable]
+
+
+def _unrealized(lots: list[OpenLot], closes: dict[str, Decimal], end: date) -> tuple[Decimal, Decimal]:
     st = lt = ZERO
     for lot in lots:
         close = closes.get(lot.symbol)
@@ -240,19 +243,15 @@ def _unrealized(household: Household, end: date, exclude: set[int] | tuple[()]) 
 
 
 def _closes(symbols: set[str], day: date) -> dict[str, Decimal]:
-    """Each security's last close on or before ``day``."""
+    """Each security's last close on or before ``day``, in one query."""
     until = datetime.combine(day + timedelta(days=1), time(0), tzinfo=NEW_YORK)
-    closes = {}
-    for security in Security.objects.filter(symbol__in=symbols):
-        price = (
-            Price.objects.filter(security=security, intraday=False, timestamp__lt=until)
-            .order_by("-timestamp")
-            .values_list("price", flat=True)
-            .first()
-        )
-        if price is not None:
-            closes[security.symbol] = price
-    return closes
+    last = Price.objects.filter(security=OuterRef("pk"), intraday=False, timestamp__lt=until).order_by("-timestamp")
+    rows = (
+        Security.objects.filter(symbol__in=symbols)
+        .annotate(close=Subquery(last.values("price")[:1]))
+        .values_list("symbol", "close")
+    )
+    return {symbol: close for symbol, close in rows if close is not None}
 
 
 def client_report_html(data: ReportData) -> str:

@@ -20,14 +20,13 @@ from django.db.models import Count, Max, Sum
 
 from brokers.market_clock import NEW_YORK, market_date, market_now
 from harvesting.engine.money import ZERO
-from harvesting.models import Opportunity, OpportunityStatus, Order, OrderStatus
+from harvesting.models import Opportunity, OpportunityStatus, Order
 from portfolios.holdings import household_positions, household_totals
 from portfolios.models import Account, Action, Price, Transaction
 from portfolios.selectors import ACCOUNT_TYPE_ORDER
-from reporting.harvests import harvest_savings, harvests, realized
+from reporting.harvests import FILLED, harvest_savings, harvests, realized
 
 SERIES_DAYS = 365
-FILLED = [OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED]
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,9 @@ from portfolios.models import Household
 from portfolios.selectors import household_get_for_user
 from reporting.audit import download_record
 from reporting.exports import form8949_csv, transactions_csv
-from reporting.models import DownloadKind
+from reporting.models import TAX_YEARS, DownloadKind, household_slug
 from taxharvest.errors import ApplicationError
 from taxharvest.http import AuthenticatedHttpRequest
-
-# Tax years a ledger can plausibly hold; any other number in the URL is a page that does not exist.
-FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 @login_required
@@ -45,7 +42,7 @@ def _csv_download(
     name: str,
 ) -> HttpResponse:
     household = household_get_for_user(request.user, household_id)
-    if not FIRST_YEAR <= year <= LAST_YEAR:
+    if year not in TAX_YEARS:
         raise Http404("No such tax year.")
     try:
         content = render(household, year)
@@ -53,17 +50,7 @@ def _csv_download(
         return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
     download_record(request, kind=kind, household=household, year=year)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_slug(household.name)}-{year}-{name}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{household_slug(household.name)}-{year}-{name}.csv"'
     # Client tax data: no shared cache may keep it, and the browser should not keep a copy either.
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _slug(name: str) -> str:
-    """Return the name lower-cased with every other character a '-', as client report files are named.
-
-    ASCII only, unlike ``ClientReport.filename``: the slug goes into a quoted header value, where a
-    non-ASCII letter would need RFC 5987 encoding.
-    """
-    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name).strip("-").lower()
-    return slug or "household"

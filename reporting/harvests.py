@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from harvesting.models import Order, OrderStatus
-from portfolios.models import Household, RealizedSale, Term, WashSaleMatch
+from portfolios.models import RealizedSale, Term, WashSaleMatch
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.harvest_value import HarvestValue
-from taxprofiles.selectors import profile_for_year
+from taxprofiles.selectors import profiles_for_year
 from taxprofiles.services import platform_realized_gains_many, valuer_for_profile
 
 ZERO = Decimal("0")
@@ -180,26 +180,33 @@ class Realized:
         return self.st_gains + self.st_losses + self.lt_gains + self.lt_losses
 
 
+# The year's realized figures by term and sign, in one aggregate (per household when grouped).
+_REALIZED_SUMS = {
+    "st_gains": Sum("gain_loss", filter=Q(term=Term.SHORT, gain_loss__gt=0)),
+    "st_losses": Sum("gain_loss", filter=Q(term=Term.SHORT, gain_loss__lt=0)),
+    "lt_gains": Sum("gain_loss", filter=Q(term=Term.LONG, gain_loss__gt=0)),
+    "lt_losses": Sum("gain_loss", filter=Q(term=Term.LONG, gain_loss__lt=0)),
+    "disallowed": Sum("wash_sale_adjustment"),
+}
+
+
+def _realized_sales(household_ids: Sequence[int], year: int) -> QuerySet[RealizedSale]:
+    return RealizedSale.objects.filter(account__household_id__in=household_ids, reportable=True, sold_on__year=year)
+
+
+def _realized_from(row: dict[str, Decimal | None]) -> Realized:
+    return Realized(**{name: row.get(name) or ZERO for name in _REALIZED_SUMS})
+
+
 def realized(household_ids: Sequence[int], year: int) -> Realized:
-    sales = RealizedSale.objects.filter(account__household_id__in=household_ids, reportable=True, sold_on__year=year)
-    totals = {(row["term"], row["gain"]): row["total"] for row in _by_term_and_sign(sales)}
-    disallowed = sales.aggregate(total=Sum("wash_sale_adjustment"))["total"] or ZERO
-    return Realized(
-        st_gains=totals.get((Term.SHORT, True), ZERO),
-        st_losses=totals.get((Term.SHORT, False), ZERO),
-        lt_gains=totals.get((Term.LONG, True), ZERO),
-        lt_losses=totals.get((Term.LONG, False), ZERO),
-        disallowed=disallowed,
-    )
+    return _realized_from(_realized_sales(household_ids, year).aggregate(**_REALIZED_SUMS))
 
 
-def _by_term_and_sign(sales: object) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for gain in (True, False):
-        condition = {"gain_loss__gt": 0} if gain else {"gain_loss__lt": 0}
-        for row in sales.filter(**condition).values("term").annotate(total=Sum("gain_loss")):  # type: ignore[attr-defined]
-            rows.append({"term": row["term"], "gain": gain, "total": row["total"]})
-    return rows
+def realized_by_household(household_ids: Sequence[int], year: int) -> dict[int, Realized]:
+    """``realized`` for each household, in one query (households with no sale get zeros)."""
+    rows = _realized_sales(household_ids, year).values("account__household_id").annotate(**_REALIZED_SUMS)
+    found = {row.pop("account__household_id"): _realized_from(row) for row in rows}
+    return {pk: found.get(pk, Realized()) for pk in household_ids}
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,12 +260,12 @@ def harvest_savings(year: int, found: Sequence[Harvest]) -> BookSavings:
     if not by_household:
         return BookSavings(year)
     platform = platform_realized_gains_many({(pk, year) for pk in by_household})
-    households = Household.objects.in_bulk(list(by_household))
+    profiles = profiles_for_year(list(by_household), year)
     result = {}
     for pk, items in by_household.items():
         st = sum((h.short_term for h in items), ZERO)
         lt = sum((h.long_term for h in items), ZERO)
-        profile = profile_for_year(households[pk], year)
+        profile = profiles[pk]
         if profile is None:
             result[pk] = Savings(pk, year, st, lt)
             continue
@@ -285,6 +292,7 @@ def harvest_savings(year: int, found: Sequence[Harvest]) -> BookSavings:
 class WashEvent:
     """A loss sale (partly) disallowed by a purchase within 30 days, and where the loss went."""
 
+    household_id: int
     sold_on: date
     symbol: str
     account: str
@@ -306,6 +314,7 @@ def wash_events(household_ids: Sequence[int], start: date, end: date) -> list[Wa
     )
     return [
         WashEvent(
+            match.sale.account.household_id,
             match.sale.trade_date,
             match.sale.security.symbol,
             match.sale.account.number,

@@ -14,6 +14,16 @@ from django.db import models
 from portfolios.models import Household
 from taxprofiles.models import private_storage
 
+# The tax years a report or an export can name: any other number in a URL or a command is refused.
+TAX_YEARS = range(1990, 2101)
+
+
+def household_slug(name: str) -> str:
+    """The household's name for file names: lower case, every other character a '-'. ASCII only, so it
+    can stand in a quoted Content-Disposition header without RFC 5987 encoding."""
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name).strip("-").lower()
+    return slug or "household"
+
 
 class ReportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -48,8 +58,7 @@ class ClientReport(models.Model):
 
     @property
     def filename(self) -> str:
-        slug = "".join(c if c.isalnum() else "-" for c in self.household.name).strip("-").lower()
-        return f"{slug}-{self.year}-tax-savings-report-{self.pk}.pdf"
+        return f"{household_slug(self.household.name)}-{self.year}-tax-savings-report-{self.pk}.pdf"
 
 
 class ReportLink(models.Model):

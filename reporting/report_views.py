@@ -33,13 +33,14 @@ def reports_section_context(request: HttpRequest, household: Household, **extra:
     reports = list(
         ClientReport.objects.filter(household=household).prefetch_related("links").order_by("-created_at", "-pk")[:20]
     )
-    year = market_today().year
+    today = market_today()
+    year = today.year
     clients = list(household.clients.select_related("login").order_by("name"))
     return {
         "household": household,
         "reports": reports,
         "years": list(range(year, year - 6, -1)),
-        "default_year": year if market_today().month > 1 else year - 1,
+        "default_year": year if today.month > 1 else year - 1,
         "pending": any(report.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) for report in reports),
         "link_days": LINK_DAYS_DEFAULT,
         "link_days_max": LINK_DAYS_MAX,

@@ -16,7 +16,7 @@ from django_q.tasks import async_task
 from portfolios.models import Client, Household, Role, User
 from portfolios.services import user_create, user_invite
 from reporting.client_report import client_report_pdf
-from reporting.models import ClientReport, ReportLink, ReportStatus
+from reporting.models import TAX_YEARS, ClientReport, ReportLink, ReportStatus
 from taxharvest.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -24,12 +24,11 @@ logger = logging.getLogger(__name__)
 LINK_SALT = "reporting.report-link"
 LINK_DAYS_DEFAULT = 7
 LINK_DAYS_MAX = 30
-REPORT_YEARS = range(1990, 2101)
 
 
 def report_request(*, household: Household, year: int, user: User | None) -> ClientReport:
     """Queue a report for a worker; the household page shows it generating, then ready."""
-    if year not in REPORT_YEARS:
+    if year not in TAX_YEARS:
         raise ApplicationError(f"{year} is not a tax year a report can cover.")
     report = ClientReport.objects.create(household=household, year=year, requested_by=user)
     transaction.on_commit(lambda: async_task("reporting.services.report_generate_task", report.pk))
@@ -37,13 +36,14 @@ def report_request(*, household: Household, year: int, user: User | None) -> Cli
 
 
 def report_generate_task(report_id: int) -> str:
-    """django-q2 task: render and store the PDF. Running it again for a finished report does nothing."""
+    """django-q2 task: render and store the PDF. Running it again for a finished report (or while another
+    worker renders it) does nothing; a failed one is rendered again."""
     claimed = ClientReport.objects.filter(pk=report_id, status__in=[ReportStatus.QUEUED, ReportStatus.FAILED]).update(
         status=ReportStatus.RUNNING, error=""
     )
     report = ClientReport.objects.select_related("household__firm").get(pk=report_id)
-    if not claimed and report.status == ReportStatus.DONE:
-        return "already generated"
+    if not claimed:  # finished, or another worker is generating it now
+        return f"report {report_id} is {report.status}: nothing to do"
     try:
         pdf, data = client_report_pdf(report.household, report.year)
     except Exception as exc:  # a report that cannot be rendered is marked failed with the reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,5 +44,21 @@ def tax_summary(profile: TaxProfile) -> TaxSummary:
 def profile_for_year(household: Household, year: int) -> TaxProfile | None:
     """The profile that values the household's harvests in ``year``: that year's, else the nearest earlier
     one, else the earliest later one (a household whose only profile is for next year)."""
-    profiles = household.tax_profiles
-    return profiles.filter(tax_year__lte=year).order_by("-tax_year").first() or profiles.order_by("tax_year").first()
+    return profiles_for_year([household.pk], year)[household.pk]
+
+
+def profiles_for_year(household_ids: Collection[int], year: int) -> dict[int, TaxProfile | None]:
+    """``profile_for_year`` for many households, in one query."""
+    chosen: dict[int, TaxProfile | None] = dict.fromkeys(household_ids)
+    for profile in TaxProfile.objects.filter(household_id__in=list(household_ids)).select_related("household"):
+        current = chosen[profile.household_id]
+        if current is None or _nearer(profile.tax_year, current.tax_year, year):
+            chosen[profile.household_id] = profile
+    return chosen
+
+
+def _nearer(candidate: int, current: int, year: int) -> bool:
+    """Earlier-or-same years win over later ones; among earlier, the latest; among later, the earliest."""
+    if (candidate <= year) != (current <= year):
+        return candidate <= year
+    return candidate > current if candidate <= year else candidate < current

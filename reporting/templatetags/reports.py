@@ -8,13 +8,13 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from reporting.report_views import reports_section_context
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def household_reports(context: Any, household: Any) -> SafeString:
-    from reporting.report_views import reports_section_context
-
     request = context["request"]
     html = render_to_string("reporting/_reports.html", reports_section_context(request, household), request=request)
     return mark_safe(html)

@@ -84,6 +84,10 @@ def test_the_figures_of_a_known_harvest(harvested_smiths):
     # Dec 28: 73.6912 MSFT at 240 (17,685.89) and 0.02 of cash, against 100 AAPL at 141 and 15 MSFT at 240.
     assert (c.harvesting.pre_tax_value, c.without.pre_tax_value) == (Decimal("17685.91"), Decimal("17700.00"))
     assert c.after_tax_difference == Decimal("2021.49")  # 17,685.91 + 2,035.58 - 17,700.00
+    # Sold on Dec 28: with the harvest, M1's 400.00 long-term gain less the replacement's 7.04 short-term loss,
+    # at 15% + 3.8% + 13.3% and 35% + 3.8% + 13.3% on top of the harvested year: about 128.40 - 3.67. Without
+    # it, AAPL's 3,900.00 short-term loss is realized then instead, and M1's gain: a saving.
+    assert (c.harvesting.liquidation_tax, c.without.liquidation_tax) == (Decimal("124.74"), Decimal("-1903.50"))
     assert data.wash_events == []
 
 
@@ -408,3 +412,14 @@ def test_a_firm_admin_reads_the_download_audit_of_the_firm_only(report, alice, b
     page = signed_in(bob).get(reverse("admin:reporting_downloadevent_changelist")).text
     assert "2 download events" in page
     assert signed_in(mallory).get(reverse("admin:reporting_downloadevent_changelist")).status_code in (302, 403)
+
+
+def test_running_the_task_again_changes_nothing(report):
+    from reporting.services import report_generate_task
+
+    before = (report.sha256, report.finished_at)
+    assert report_generate_task(report.pk) == f"report {report.pk} is done: nothing to do"
+    ClientReport.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING)
+    assert report_generate_task(report.pk) == f"report {report.pk} is running: nothing to do"
+    report.refresh_from_db()
+    assert (report.sha256, report.finished_at) == before

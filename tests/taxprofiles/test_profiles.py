@@ -12,6 +12,7 @@ from django.urls import reverse
 from portfolios.importers import ledger_import
 from taxharvest.errors import ApplicationError
 from taxprofiles.models import ProfileSource, TaxProfile
+from taxprofiles.selectors import profile_for_year, profiles_for_year
 from taxprofiles.services import platform_realized_gains, tax_profile_from_brief, valuer_for_profile
 from tests.factories import HouseholdFactory
 
@@ -126,3 +127,19 @@ def test_the_household_page_shows_what_a_loss_is_worth_to_this_client(alice, smi
     assert '<td class="num"><strong>$5,210.00</strong></td>' in page
     assert '<td class="num"><strong>$3,210.00</strong></td>' in page
     assert "State saving (estimate)" in page
+
+
+@pytest.mark.parametrize(
+    ("year", "chosen"), [(2022, 2021), (2020, 2021), (2023, 2023), (2025, 2023), (2026, 2026), (2030, 2026)]
+)
+def test_a_years_harvests_are_valued_with_that_years_profile_else_the_nearest_earlier_else_the_earliest_later(
+    smiths, year, chosen
+):
+    for tax_year in (2026, 2021, 2023):
+        TaxProfile.objects.create(household=smiths, tax_year=tax_year, filing_status="single")
+    others = HouseholdFactory(firm=smiths.firm, name="No Profile Family")
+    assert profile_for_year(smiths, year).tax_year == chosen
+    assert {pk: p and p.tax_year for pk, p in profiles_for_year([smiths.pk, others.pk], year).items()} == {
+        smiths.pk: chosen,
+        others.pk: None,
+    }

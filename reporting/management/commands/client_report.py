@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portfolios.models import Household
 from reporting.client_report import client_report_pdf
+from reporting.models import TAX_YEARS
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         household = _household(options["household"])
-        if not 1990 <= options["year"] <= 2100:
+        if options["year"] not in TAX_YEARS:
             raise CommandError(f"{options['year']} is not a tax year a report can cover.")
         pdf, data = client_report_pdf(household, options["year"])
         out: Path = options["out"]
