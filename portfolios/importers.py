@@ -8,7 +8,8 @@ also replays the ledger so that a sell of shares that are not there is caught be
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,6 +41,7 @@ from portfolios.models import (
     Household,
     ImportBatch,
     ImportKind,
+    ReliefMethod,
     Security,
     Transaction,
     User,
@@ -350,3 +352,102 @@ def _ledger_account(
     account = Account(household=household, number=number, account_type=raw_type)
     new_accounts[number] = (line, account)
     return account
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One lot of a portfolio created through the API: the brief's holdings record, resolved."""
+
+    security: Security
+    quantity: Decimal
+    cost_basis: Decimal
+    acquisition_date: date
+    lot: str = ""
+
+
+def securities_by_name() -> dict[str, Security]:
+    """Map upper-cased symbols and names to securities, so a holding may name either."""
+    return _security_lookup()
+
+
+def security_named(lookup: dict[str, Security], raw: str) -> Security:
+    """Return the security a holding names; raise FieldError with the reason when it cannot be held."""
+    return _security(lookup, raw.strip(), "security_name")
+
+
+@transaction.atomic
+def portfolio_create(
+    *,
+    owner: Client,
+    holdings: Sequence[Holding],
+    today: date,
+    account_type: str = AccountType.TAXABLE,
+    number: str = "",
+    name: str = "",
+    relief_method: str = ReliefMethod.FIFO,
+    created_by: User | None = None,
+) -> Account:
+    """Open a new account of ``owner``'s household holding ``holdings`` (transfers-in of existing lots).
+
+    The holdings are recorded as one import batch, so the firm's import history shows who loaded them and
+    when, and the household's lots are rebuilt from its ledger as after any import. Without a ``number`` the
+    account gets the next free one of the form ``<client id>-<TYPE>[-n]``.
+    """
+    household = owner.household
+    taken = set(Account.objects.filter(household=household).values_list("number", flat=True))
+    if number and number in taken:
+        message = f"{household} already has an account {number}."
+        raise ApplicationError(message, extra={"account_number": [message]})
+    number = number or _free_number(taken, f"{owner.external_id}-{account_type.upper()}"[:56])
+    for holding in holdings:
+        if holding.acquisition_date > today:
+            raise ApplicationError(f"The acquisition date {holding.acquisition_date} is in the future.")
+    account = Account.objects.create(
+        household=household,
+        owner=owner,
+        account_type=account_type,
+        number=number,
+        name=name or f"{owner.name} {AccountType(account_type).label.lower()}",
+        relief_method=relief_method,
+    )
+    pending = [
+        (
+            row,
+            Transaction(
+                account=account,
+                security=holding.security,
+                action=Action.TRANSFER_IN,
+                trade_date=holding.acquisition_date,
+                quantity=holding.quantity,
+                price=(holding.cost_basis / holding.quantity).quantize(PRICE_PLACES),
+                cost_basis=holding.cost_basis,
+                acquired_on=holding.acquisition_date,
+                lot_name=holding.lot,
+            ),
+        )
+        for row, holding in enumerate(holdings, start=1)
+    ]
+    record = [
+        [h.security.symbol, str(h.quantity), str(h.cost_basis), h.acquisition_date.isoformat(), h.lot] for h in holdings
+    ]
+    content = json.dumps({"household": household.pk, "account": number, "holdings": record}).encode()
+    if pending:
+        _save(
+            firm=household.firm,
+            household=household,
+            kind=ImportKind.HOLDINGS,
+            filename=f"API portfolio {number}"[:255],
+            content=content,
+            imported_by=created_by,
+            pending=pending,
+            errors=[],
+        )
+    return account
+
+
+def _free_number(taken: set[str], base: str) -> str:
+    number, suffix = base, 1
+    while number in taken:
+        suffix += 1
+        number = f"{base}-{suffix}"
+    return number

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
-from portfolios.models import Account, AccountType, Firm, Household, Role, TaxLot, User
+from portfolios.models import Account, AccountType, Client, Firm, Household, Role, TaxLot, User
+from taxharvest.errors import ApplicationError
 
 # Taxable accounts first (that is where losses are harvested), then traditional, then Roth IRAs.
 ACCOUNT_TYPE_ORDER = Case(
@@ -49,6 +50,42 @@ def household_get_for_user(user: User, household_id: int) -> Household:
     if household is None:
         raise Http404("No such household.")
     return household
+
+
+def account_get_for_user(user: User, account_id: int) -> Account:
+    """Return the account (its lots and their securities prefetched) if ``user`` may see its household;
+    raise Http404 otherwise."""
+    lots = TaxLot.objects.select_related("security").order_by("security__symbol", "acquired_on", "name")
+    account = (
+        Account.objects.filter(pk=account_id, household__in=households_for_user(user))
+        .select_related("household__firm", "owner")
+        .prefetch_related(Prefetch("lots", queryset=lots))
+        .first()
+    )
+    if account is None:
+        raise Http404("No such portfolio.")
+    return account
+
+
+def client_get_for_user(user: User, external_id: str) -> Client:
+    """Return the client whose firm id (the brief's ``client_id``, any case) is ``external_id`` in one of the
+    user's households; raise Http404 when there is none."""
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > Client._meta.get_field("external_id").max_length or "\x00" in external_id:
+        raise Http404("No such client.")
+    clients = list(
+        Client.objects.filter(household__in=households_for_user(user), external_id__iexact=external_id)
+        .select_related("household__firm")
+        .order_by("pk")[:2]
+    )
+    if not clients:
+        raise Http404("No such client.")
+    if len(clients) > 1:
+        raise ApplicationError(
+            f"The client id {external_id!r} belongs to more than one of your households; give each client its own "
+            "id in the admin."
+        )
+    return clients[0]
 
 
 def household_accounts_with_lots(household: Household) -> QuerySet[Account]:

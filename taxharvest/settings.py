@@ -8,7 +8,7 @@ ORM broker, so one machine with no services can run the whole demo.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework_simplejwt",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "django_q",
     "simple_history",
@@ -97,6 +100,7 @@ INSTALLED_APPS = [
     "harvesting",
     "brokers",
     "reporting",
+    "taxharvest",
 ]
 
 MIDDLEWARE = [
@@ -173,12 +177,51 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "taxharvest <no-reply@localhost>")
 
+# The REST API (taxharvest/api_urls.py): bearer tokens for integrations, the session for the portal's own pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["taxharvest.api_permissions.IsFirmMember"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    # Counted in the cache: per process by default, shared by every process once REDIS_URL is set.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_RATE_ANON", "60/min"),
+        "user": env_str("API_RATE_USER", "1200/min"),
+        "token": env_str("API_RATE_TOKEN", "10/min"),
+        "analysis": env_str("API_RATE_ANALYSIS", "30/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "taxharvest.api_errors.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_SECONDS", 15 * 60)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_REFRESH_SECONDS", 24 * 60 * 60)),
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "taxharvest API",
+    "DESCRIPTION": (
+        "Portfolios, tax profiles and tax-loss harvesting analyses of your firm's households. "
+        "Authenticate with a bearer token from POST /api/token. Money is a decimal string in US dollars."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "harvesting.models.RunStatus",
+        "OpportunityStatusEnum": "harvesting.models.OpportunityStatus",
+    },
 }
 
 LANGUAGE_CODE = "en-us"

@@ -11,6 +11,7 @@ admin.site.login = admin_login
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("taxharvest.api_urls")),
     path("", include("portfolios.urls")),
     path("", include("harvesting.urls")),
     path("", include("brokers.urls")),

@@ -63,6 +63,55 @@ def tax_profile_from_brief(
     return profile
 
 
+BRIEF_FIELDS = ("tax_bracket", "income", "capital_gains", "capital_losses")
+# What each of the brief's figures stands for in a profile: giving both is giving one figure twice.
+BRIEF_OVERLAPS = {
+    "income": ("wages", "other_ordinary_income"),
+    "capital_gains": ("st_gains_realized", "lt_gains_realized"),
+    "capital_losses": ("st_gains_realized", "lt_gains_realized"),
+}
+
+
+def brief_profile_fields(brief: dict[str, Decimal | None]) -> dict[str, Decimal | None]:
+    """Translate the brief's record (any of ``BRIEF_FIELDS``) into profile fields, as ``tax_profile_from_brief``
+    reads it: ``income`` is wages, the net of gains and losses is long-term, the bracket is kept for reference."""
+    fields: dict[str, Decimal | None] = {}
+    if "tax_bracket" in brief:
+        fields["stated_bracket"] = brief["tax_bracket"]
+    if "income" in brief:
+        fields["wages"] = brief["income"]
+        fields["other_ordinary_income"] = ZERO
+    if "capital_gains" in brief or "capital_losses" in brief:
+        fields["st_gains_realized"] = ZERO
+        fields["lt_gains_realized"] = (brief.get("capital_gains") or ZERO) - (brief.get("capital_losses") or ZERO)
+    return fields
+
+
+@transaction.atomic
+def tax_profile_save(
+    *, household: Household, tax_year: int, fields: dict[str, object], source: str = ProfileSource.ADVISOR
+) -> tuple[TaxProfile, bool]:
+    """Create or update the household's profile for ``tax_year`` with ``fields`` (model field values); the
+    fields not given keep their values (a new profile: zero, and the filing status ``tax_profile_from_brief``
+    would guess). Return the profile and whether it is new. The model's own validation applies."""
+    if tax_year not in KNOWN_YEARS:
+        raise ApplicationError(
+            f"Tax year {tax_year} is not supported (known years: {', '.join(map(str, KNOWN_YEARS))}).",
+            extra={"tax_year": [f"Choose one of {', '.join(map(str, KNOWN_YEARS))}."]},
+        )
+    profile = TaxProfile.objects.select_for_update().filter(household=household, tax_year=tax_year).first()
+    created = profile is None
+    if profile is None:
+        status = FilingStatus.MARRIED_JOINT if household.clients.count() >= 2 else FilingStatus.SINGLE
+        profile = TaxProfile(household=household, tax_year=tax_year, filing_status=status)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.source = source
+    profile.full_clean()
+    profile.save()
+    return profile, created
+
+
 def platform_realized_gains(household: Household, tax_year: int) -> tuple[Decimal, Decimal]:
     """Return the (short-term, long-term) net gains the household realized on the platform in the year."""
     rows = (

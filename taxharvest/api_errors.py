@@ -1,0 +1,27 @@
+"""One shape for every API error: ``{"detail": message}``, plus field messages for invalid input.
+
+DRF already answers its own exceptions (validation 400 with a message per field, 401, 403, 404, 429);
+this adds the errors users can cause deeper down (``ApplicationError``, a model's ``ValidationError``)
+so that they are a 4xx with a message, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from taxharvest.errors import ApplicationError
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        body: dict[str, Any] = {"detail": exc.message, **exc.extra}
+        return Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
+    if isinstance(exc, DjangoValidationError):
+        body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return exception_handler(exc, context)

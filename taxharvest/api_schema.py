@@ -1,0 +1,36 @@
+"""The error answers every endpoint can give, described once for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from taxharvest.idempotency import HEADER
+
+
+class Problem(serializers.Serializer[Any]):
+    detail = serializers.CharField(help_text="What went wrong, in words fit to show a user.")
+
+
+ERRORS: dict[int, OpenApiResponse] = {
+    401: OpenApiResponse(Problem, "No valid credentials: sign in, or send a bearer token that has not expired."),
+    403: OpenApiResponse(Problem, "Signed in, but not as an advisor or firm admin."),
+    429: OpenApiResponse(Problem, "Too many requests: wait the seconds the Retry-After header gives."),
+}
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT, "Invalid input: a list of messages for each field at fault (or 'detail')."
+)
+ERRORS_WITH_FIELDS: dict[int, OpenApiResponse] = {
+    400: FIELD_ERRORS,
+    422: OpenApiResponse(Problem, f"The {HEADER} was already used for a different request."),
+    **ERRORS,
+}
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Optional. Send the same key again to get the first answer instead of repeating the request.",
+)
