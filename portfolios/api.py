@@ -38,7 +38,12 @@ CLIENT_ID = {"max_length": 64, "help_text": "The firm's own id of the client (th
 class HoldingInput(serializers.Serializer[dict[str, Any]]):
     client_id = serializers.CharField(required=False, **CLIENT_ID)
     security_name = serializers.CharField(max_length=200, help_text="A symbol (AAPL) or a security's name.")
-    quantity = serializers.DecimalField(max_digits=20, decimal_places=8, min_value=SMALLEST_QUANTITY)
+    quantity = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=8,
+        min_value=SMALLEST_QUANTITY,
+        error_messages={"min_value": "Must be more than zero."},
+    )
     cost_basis = serializers.DecimalField(
         max_digits=18, decimal_places=2, min_value=Decimal("0"), help_text="The lot's total cost, in dollars."
     )
@@ -79,9 +84,10 @@ class PortfolioInput(serializers.Serializer[dict[str, Any]]):
     household_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="The new household's name (with client_name)."
     )
-    holdings = HoldingInput(many=True, max_length=MAX_HOLDINGS, allow_empty=True)
+    holdings = HoldingInput(many=True, max_length=MAX_HOLDINGS, allow_empty=True, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("holdings", [])
         named = {h["client_id"].strip().upper() for h in attrs["holdings"] if h.get("client_id", "").strip()}
         client_id = attrs.get("client_id", "").strip()
         if not client_id:

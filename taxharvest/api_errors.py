@@ -19,7 +19,8 @@ from taxharvest.errors import ApplicationError
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body: dict[str, Any] = {"detail": exc.message, **exc.extra}
+        # An error about particular fields names them, as DRF's own validation errors do.
+        body: dict[str, Any] = exc.extra or {"detail": exc.message}
         return Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}

@@ -50,7 +50,9 @@ def _money(*, min_value: Decimal | None = ZERO, allow_null: bool = False, help_t
 class TaxProfileInput(serializers.Serializer[dict[str, Any]]):
     client_id = serializers.CharField(**CLIENT_ID)
     tax_year = serializers.ChoiceField(
-        choices=YEARS, required=False, help_text="Defaults to the market's current year."
+        choices=YEARS,
+        required=False,
+        help_text="Defaults to the market's current year (the nearest supported one when the market is in another).",
     )
     # The brief's record.
     tax_bracket = serializers.DecimalField(
@@ -63,7 +65,7 @@ class TaxProfileInput(serializers.Serializer[dict[str, Any]]):
         help_text="The client's bracket as a rate (0.32). Kept for reference: values come from the whole profile.",
     )
     income = _money(help_text="Ordinary income (read as wages).")
-    capital_gains = _money(help_text="Gains realized elsewhere this year (read as long-term).")
+    capital_gains = _money(help_text="Gains realized elsewhere this year (read as long-term, net of the losses).")
     capital_losses = _money(help_text="Losses realized elsewhere this year (read as long-term).")
     # The profile's own fields.
     filing_status = serializers.ChoiceField(choices=FILING_STATUS_CHOICES, required=False)
@@ -108,8 +110,12 @@ class TaxProfileOutput(serializers.Serializer[Any]):
     # The brief's view of the profile.
     tax_bracket = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
     income = serializers.DecimalField(max_digits=18, decimal_places=2)
-    capital_gains = serializers.DecimalField(max_digits=18, decimal_places=2)
-    capital_losses = serializers.DecimalField(max_digits=18, decimal_places=2)
+    capital_gains = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="The net gains realized elsewhere (short- and long-term)."
+    )
+    capital_losses = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="The net losses realized elsewhere (short- and long-term)."
+    )
     # The whole profile.
     filing_status = serializers.CharField()
     state = serializers.CharField()
@@ -190,7 +196,7 @@ class TaxProfileSaveApi(APIView):
         except Http404:
             message = "Unknown client_id: not a client of your households."
             raise ApplicationError(message, extra={"client_id": [message]}) from None
-        tax_year = int(data.pop("tax_year", market_date(market_now()).year))
+        tax_year = int(data.pop("tax_year", _default_year()))
         brief = {name: data.pop(name) for name in BRIEF_FIELDS if name in data}
         source = ProfileSource.BRIEF if brief and not data else ProfileSource.ADVISOR
         profile, created = tax_profile_save(
@@ -205,6 +211,11 @@ class TaxProfileSaveApi(APIView):
         return Response(
             profile_body(client, profile), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+def _default_year() -> int:
+    """The market's year, or the supported year nearest to it (the demo's market lives in 2022)."""
+    return min(max(market_date(market_now()).year, YEARS[0]), YEARS[-1])
 
 
 class TaxProfileDetailApi(APIView):
