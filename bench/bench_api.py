@@ -42,7 +42,9 @@ How it measures (the machinery is ``bench_portal``'s, imported from it, and ``be
   counts the responses that are not 2xx (by status, written to a temporary file) and prints the
   50th/90th/95th/99th percentiles, which are parsed into the table. The host's load average and the
   shared reference loop are printed before and after; the gunicorn workers' CPU per request (from
-  ``/proc``) is in the table.
+  ``/proc``), wrk's own (``RUSAGE_CHILDREN``) and the CPUs the host's other processes kept busy
+  meanwhile (``/proc/stat``) are in the table: on a small or shared host they take CPUs the workers
+  would otherwise have, and a request's latency counts the time it waited for one.
 - After the load, with the server stopped, each endpoint is requested in this process through the
   test client (``DEBUG`` off), one request at a time: the service time and the SQL statements of one
   request. With ``--profile missed`` (the default) every endpoint that missed the target is also run
@@ -65,6 +67,7 @@ import dataclasses
 import io
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -182,12 +185,33 @@ class Endpoint:
 class Measured:
     load: Load
     statuses: Counter[int]  # the non-2xx answers by status
+    wrk_cpu_seconds: float  # wrk's own user+system CPU: it shares the host's CPUs with the workers
+    host_busy_seconds: float = 0.0  # all the host's CPUs' busy time during the load
+
+    @property
+    def wrk_cpu_ms(self) -> float:
+        return 1000 * self.wrk_cpu_seconds / self.load.requests if self.load.requests else 0.0
 
 
 def verdict(load: Load) -> str:
     if load.errors or load.non2xx:
         return "MISSED (errors)"
     return "MET" if load.p95 <= TARGET_MS else "MISSED"
+
+
+def children_cpu_seconds() -> float:
+    """The user+system CPU of this process's children that have been waited for (gunicorn is not, until it stops)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def host_busy_seconds() -> float:
+    """The CPU seconds all the host's CPUs spent busy (not idle, not waiting for I/O), from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal (guest is counted in user)
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -208,12 +232,14 @@ def load_endpoint(
     """One wrk run of the endpoint; the non-2xx answers by status, from the file the Lua ``done`` wrote."""
     with tempfile.NamedTemporaryFile("r", prefix="bench-api-statuses-", suffix=".txt") as statuses:
         os.environ["BENCH_API_STATUSES"] = statuses.name  # bench_portal.wrk passes os.environ on to wrk
+        before = children_cpu_seconds()
         load = wrk(base, endpoint.page, token, script, args.connections, seconds, args.timeout)
+        wrk_cpu = children_cpu_seconds() - before  # wrk is the only child waited for meanwhile
         counts: Counter[int] = Counter()
         for line in Path(statuses.name).read_text().splitlines():
             status, count = line.split()
             counts[int(status)] += int(count)
-    return Measured(load, counts)
+    return Measured(load, counts, wrk_cpu)
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -499,27 +525,32 @@ def run(args: argparse.Namespace, url: str) -> int:
         )
         print(host_line("before the load"))
         for endpoint in endpoints:
-            cpu = workers_cpu_seconds(server.pid)
+            cpu, busy = workers_cpu_seconds(server.pid), host_busy_seconds()
             result = load_endpoint(base, endpoint, token, script, args, args.seconds)
+            busy = host_busy_seconds() - busy
             load = dataclasses.replace(result.load, cpu_seconds=workers_cpu_seconds(server.pid) - cpu)
-            measured[endpoint.label] = Measured(load, result.statuses)
+            measured[endpoint.label] = dataclasses.replace(result, load=load, host_busy_seconds=busy)
         print(host_line("after the load"))
 
     print()
     print(
         f"{'endpoint':<16} {'req/s':>7} {'p50 ms':>8} {'p90 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        f" {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10} {'CPUs used':>9}  p95 <= {TARGET_MS:.0f} ms"
+        f" {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10} {'CPUs used':>9} {'wrk ms/req':>10}"
+        f" {'others CPUs':>11}  p95 <= {TARGET_MS:.0f} ms"
     )
     for endpoint in endpoints:
-        load = measured[endpoint.label].load
+        result = measured[endpoint.label]
+        load = result.load
+        others = max(0.0, (result.host_busy_seconds - load.cpu_seconds - result.wrk_cpu_seconds) / load.seconds)
         print(
             f"{endpoint.label:<16} {load.rate:7.1f} {load.p50:8.1f} {load.p90:8.1f} {load.p95:8.1f} {load.p99:8.1f}"
             f" {load.max:8.1f} {load.errors:6d} {load.non2xx:7d} {load.cpu_ms:10.1f}"
-            f" {load.cpu_seconds / load.seconds:9.2f}  {verdict(load)}"
+            f" {load.cpu_seconds / load.seconds:9.2f} {result.wrk_cpu_ms:10.1f} {others:11.2f}  {verdict(load)}"
         )
     print(
         f"(CPU: the {args.workers} gunicorn workers' user+system CPU during the load, per request and per second"
-        f" of load, of the host's {os.cpu_count()} CPUs; wrk and the host's other processes had the rest;"
+        f" of load, of the host's {os.cpu_count()} CPUs; wrk ms/req: wrk's own CPU per request; others CPUs: the"
+        " CPUs the host's other processes kept busy meanwhile (from /proc/stat), which the workers could not have;"
         " errors: socket errors and timeouts)"
     )
     for endpoint in endpoints:

@@ -31,7 +31,8 @@ class ClientLoginMiddleware:
         user = request.user
         if not (user.is_authenticated and getattr(user, "is_client", False)):
             return None
-        if request.path.startswith(settings.STATIC_URL):
+        # The API answers a client login itself, with a 403 its callers can read (taxharvest/api_permissions.py).
+        if request.path.startswith((settings.STATIC_URL, "/api/")):
             return None
         match = request.resolver_match
         if match is not None and (

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 from portfolios.models import User
 from taxharvest.api_permissions import CLIENTS_MAY_NOT
-from taxharvest.mfa import two_factor_required
+from taxharvest.mfa import TWO_FACTOR_FIRST, two_factor_required
 
 
 class EmailTokenObtainSerializer(TokenObtainPairSerializer):
@@ -44,9 +44,7 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
             raise exceptions.PermissionDenied(CLIENTS_MAY_NOT)
         totp = Authenticator.objects.filter(user=authenticated, type=Authenticator.Type.TOTP).first()
         if totp is None and two_factor_required(authenticated):
-            raise exceptions.PermissionDenied(
-                "Set up two-factor sign-in in the portal first: firm admins need it before they can get a token."
-            )
+            raise exceptions.PermissionDenied(TWO_FACTOR_FIRST)
         if totp is not None and not TOTP(totp).validate_code(attrs.get("code", "")):
             raise exceptions.AuthenticationFailed(
                 "Give the current code of your authenticator app in 'code'.", code="two_factor_code"

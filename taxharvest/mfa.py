@@ -16,11 +16,13 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
+API_PREFIX = "/api/"
+TWO_FACTOR_FIRST = "Set up two-factor sign-in in the portal first: firm admins need it to use taxharvest."
 # allauth names all its views so: sign-in, sign-out, password and email pages, re-authentication, two-factor.
 ALLAUTH_URL_NAME_PREFIXES = ("account_", "mfa_")
 
@@ -40,7 +42,7 @@ class FirmAdminTwoFactorMiddleware:
     re-entering the password that allauth asks for before adding an authenticator, the two-factor pages
     themselves and the recovery codes shown after activation. The admin's sign-out and static files pass too.
     An htmx request gets an ``HX-Redirect`` header, so the whole page goes to the activation form rather than
-    a fragment being swapped for it.
+    a fragment being swapped for it; an API request (with the portal's session) a 403 saying so.
 
     A firm admin who has an authenticator app could only have signed in by giving its code: allauth asks for
     it at every sign-in, and the admin's own login form goes through allauth (``admin_login``). So having
@@ -61,6 +63,8 @@ class FirmAdminTwoFactorMiddleware:
         if Authenticator.objects.filter(user_id=request.user.pk, type=Authenticator.Type.TOTP).exists():
             return None
         activate_url = reverse("mfa_activate_totp")
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"detail": TWO_FACTOR_FIRST}, status=403)
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(activate_url)
         return HttpResponseRedirect(activate_url)

@@ -19,7 +19,10 @@ ALLOWED = {
     "taxprofiles/documents.py": {"document_apply"},  # when an advisor applied a return's figures
     "harvesting/scanning.py": {"scan_start", "scan_task"},  # when a run started and finished
     "harvesting/monitoring.py": {"households_rescan", "monitor_due", "monitor_scan_task", "scan_claim", "scan_wait"},
-    "harvesting/execution.py": {"_record", "_poll_later"},  # when an order was submitted; when to poll again
+    "harvesting/execution.py": {"_record", "_poll_later"},
+    "taxharvest/idempotency.py": {
+        "_stored"
+    },  # when an API request's idempotency key expires  # when an order was submitted; when to poll again
     # when a report was generated; when a share link was made, expires, was revoked, is opened
     "reporting/services.py": {"report_generate_task", "report_link_create", "report_link_revoke", "report_link_open"},
 }
