@@ -7,7 +7,6 @@ from decimal import Decimal
 from harvesting.models import HarvestRun, RunStatus, Trigger
 from tests.api_clients import bearer
 from tests.factories import AccountFactory
-from tests.harvesting.test_scan_views import smiths_at_a_loss  # noqa: F401 (a fixture)
 
 
 def test_an_analysis_runs_and_its_poll_url_gives_the_portfolios_recommendations(
