@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
 from harvesting.models import HarvestRun
@@ -88,3 +91,30 @@ def test_a_malformed_key_is_a_400(alice, jane):
     assert (response.status_code, response.json()) == (
         400, {"detail": "Idempotency-Key must be 1 to 255 printable characters."},
     )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copies_sent_at_once_create_one_portfolio_and_all_get_its_answer(alice, jane):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serializes them)")
+    start = threading.Barrier(4)
+    answers: list[tuple[int, dict[str, object], str]] = []
+
+    def send() -> None:
+        try:
+            api = bearer(alice)
+            start.wait()
+            response = post(api, NEW, "k-race")
+            answers.append((response.status_code, response.json(), response.get("Idempotent-Replayed", "")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Account.objects.count() == 1
+    assert {status for status, _, _ in answers} == {201}
+    assert all(body == answers[0][1] for _, body, _ in answers)
+    assert sorted(replayed for _, _, replayed in answers) == ["", "true", "true", "true"]
