@@ -63,7 +63,7 @@ def idempotent(handler: Handler) -> Handler:
                         path=request.path[:255],
                         fingerprint=fingerprint,
                         status_code=response.status_code,
-                        response=response.data,
+                        body=json.dumps(response.data, cls=DjangoJSONEncoder),
                         location=response.headers.get("Location", "")[:255],
                     )
                 return response
@@ -104,4 +104,4 @@ def _replay(stored: IdempotentRequest, fingerprint: str) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if stored.location:
         headers["Location"] = stored.location
-    return Response(stored.response, status=stored.status_code, headers=headers)
+    return Response(json.loads(stored.body), status=stored.status_code, headers=headers)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -21,7 +20,7 @@ class IdempotentRequest(models.Model):
     path = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField(encoder=DjangoJSONEncoder)
+    body = models.TextField(help_text="The answer's JSON, as first sent (a JSON column could reorder its keys).")
     location = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
