@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from brokers.market_clock import market_date, market_now
 from portfolios.csvfields import FieldError
 from portfolios.holdings import AccountValue, household_positions, household_totals
-from portfolios.importers import Holding, portfolio_create, securities_by_name, security_named
+from portfolios.importers import Holding, portfolio_create, securities_by_name, security_named, transfer_price
 from portfolios.models import Account, AccountType, Client, Household, ReliefMethod, Security, User
 from portfolios.selectors import account_get_for_user, client_get_for_user
 from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, IDEMPOTENCY_KEY, Problem
@@ -31,6 +31,9 @@ from taxharvest.errors import ApplicationError
 from taxharvest.idempotency import idempotent
 
 MAX_HOLDINGS = 10_000
+# Every database the product runs on stores a number of up to 15 significant digits exactly (SQLite keeps
+# decimals as doubles): the API takes no figure it could not give back to the cent.
+EXACT_DIGITS = 15
 SMALLEST_QUANTITY = Decimal("0.00000001")
 CLIENT_ID = {"max_length": 64, "help_text": "The firm's own id of the client (the brief's client_id)."}
 
@@ -39,13 +42,13 @@ class HoldingInput(serializers.Serializer[dict[str, Any]]):
     client_id = serializers.CharField(required=False, **CLIENT_ID)
     security_name = serializers.CharField(max_length=200, help_text="A symbol (AAPL) or a security's name.")
     quantity = serializers.DecimalField(
-        max_digits=20,
+        max_digits=EXACT_DIGITS,
         decimal_places=8,
         min_value=SMALLEST_QUANTITY,
         error_messages={"min_value": "Must be more than zero."},
     )
     cost_basis = serializers.DecimalField(
-        max_digits=18, decimal_places=2, min_value=Decimal("0"), help_text="The lot's total cost, in dollars."
+        max_digits=EXACT_DIGITS, decimal_places=2, min_value=Decimal("0"), help_text="The lot's total cost, in dollars."
     )
     acquisition_date = serializers.DateField()
     lot = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="Names the lot.")
@@ -63,6 +66,13 @@ class HoldingInput(serializers.Serializer[dict[str, Any]]):
         if value > self.context["today"]:
             raise serializers.ValidationError(f"{value} is in the future.")
         return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            transfer_price(attrs["cost_basis"], attrs["quantity"])
+        except FieldError as error:
+            raise serializers.ValidationError({"cost_basis": [str(error)]}) from None
+        return attrs
 
 
 class PortfolioInput(serializers.Serializer[dict[str, Any]]):
@@ -114,14 +124,16 @@ class LotOutput(serializers.Serializer[Any]):
     term = serializers.SerializerMethodField()
     days_to_long_term = serializers.IntegerField()
     cost_basis = serializers.DecimalField(
-        source="lot.adjusted_basis", max_digits=18, decimal_places=2, help_text="Adjusted for wash sales."
+        source="lot.adjusted_basis", max_digits=None, decimal_places=2, help_text="Adjusted for wash sales."
     )
-    wash_sale_adjustment = serializers.DecimalField(source="lot.wash_sale_adjustment", max_digits=18, decimal_places=2)
+    wash_sale_adjustment = serializers.DecimalField(
+        source="lot.wash_sale_adjustment", max_digits=None, decimal_places=2
+    )
     price = serializers.DecimalField(source="quote.price", max_digits=18, decimal_places=6, allow_null=True)
     priced_at = serializers.DateTimeField(source="quote.at", allow_null=True)
-    market_value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    market_value = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
     unrealized_gain = serializers.DecimalField(
-        source="unrealized", max_digits=18, decimal_places=2, allow_null=True, help_text="Negative for a loss."
+        source="unrealized", max_digits=None, decimal_places=2, allow_null=True, help_text="Negative for a loss."
     )
 
     def get_term(self, value: Any) -> str:
@@ -141,9 +153,9 @@ class PortfolioOutput(serializers.Serializer[Any]):
     relief_method = serializers.CharField(source="account.relief_method")
     client_id = serializers.CharField(source="account.owner.external_id", allow_null=True)
     household = HouseholdRef(source="account.household")
-    market_value = serializers.DecimalField(max_digits=18, decimal_places=2)
-    cost_basis = serializers.DecimalField(max_digits=18, decimal_places=2)
-    unrealized_gain = serializers.DecimalField(source="unrealized", max_digits=18, decimal_places=2)
+    market_value = serializers.DecimalField(max_digits=None, decimal_places=2)
+    cost_basis = serializers.DecimalField(max_digits=None, decimal_places=2)
+    unrealized_gain = serializers.DecimalField(source="unrealized", max_digits=None, decimal_places=2)
     priced_at = serializers.DateTimeField(allow_null=True)
     lots = LotOutput(many=True)
 

@@ -20,6 +20,7 @@ from harvesting.engine.lots import LedgerError
 from portfolios.csvfields import (
     LEDGER_COLUMNS,
     MONEY,
+    PRICE,
     QUANTITY,
     CsvRow,
     FieldError,
@@ -50,7 +51,9 @@ from portfolios.services import household_rebuild_lots
 from taxharvest.errors import ApplicationError
 
 HOLDINGS_COLUMNS = ("client_id", "security_name", "quantity", "cost_basis", "acquisition_date")
-PRICE_PLACES = Decimal("0.000001")
+PRICE_PLACES = Decimal(1).scaleb(-PRICE["places"])
+# A transfer-in records its cost per share as the ledger's price, which has to fit the price column.
+PRICE_LIMIT = Decimal(10) ** (PRICE["max_digits"] - PRICE["places"])
 
 
 class ImportRejected(ApplicationError):
@@ -192,6 +195,9 @@ def holdings_import(
         acquired = check.field(row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today))
         if client is None or security is None or quantity is None or basis is None or acquired is None:
             continue
+        price = check.field(row, lambda b=basis, q=quantity: transfer_price(b, q))
+        if price is None:
+            continue
         account = check.field(row, lambda f=f, c=client: _holdings_account(accounts, c, f.get("account", "")))
         if account is None:
             continue
@@ -204,7 +210,7 @@ def holdings_import(
                     action=Action.TRANSFER_IN,
                     trade_date=acquired,
                     quantity=quantity,
-                    price=(basis / quantity).quantize(PRICE_PLACES),
+                    price=price,
                     cost_basis=basis,
                     acquired_on=acquired,
                     lot_name=f.get("lot", ""),
@@ -224,6 +230,15 @@ def holdings_import(
         pending=pending,
         errors=check.errors,
     )
+
+
+def transfer_price(cost_basis: Decimal, quantity: Decimal) -> Decimal:
+    """Return the cost per share of a lot transferred in, to the ledger's precision; raise FieldError when it
+    is more than the price column holds (a basis in dollars given for a quantity in millionths, say)."""
+    price = cost_basis / quantity
+    if price >= PRICE_LIMIT:
+        raise FieldError(f"cost_basis {cost_basis} for {quantity} shares is more than ${PRICE_LIMIT:,} a share")
+    return price.quantize(PRICE_PLACES)
 
 
 def clients_of_firm(firm: Firm) -> dict[str, list[Client]]:
@@ -419,7 +434,7 @@ def portfolio_create(
                 action=Action.TRANSFER_IN,
                 trade_date=holding.acquisition_date,
                 quantity=holding.quantity,
-                price=(holding.cost_basis / holding.quantity).quantize(PRICE_PLACES),
+                price=transfer_price(holding.cost_basis, holding.quantity),
                 cost_basis=holding.cost_basis,
                 acquired_on=holding.acquisition_date,
                 lot_name=holding.lot,

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from brokers.market_clock import market_date, market_now
 from harvesting.models import Trigger
 from harvesting.scanning import scan_start
-from portfolios.api import CLIENT_ID, HouseholdRef
+from portfolios.api import CLIENT_ID, EXACT_DIGITS, HouseholdRef
 from portfolios.models import Client
 from portfolios.selectors import client_get_for_user
 from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, IDEMPOTENCY_KEY, Problem
@@ -38,7 +38,7 @@ YEARS = sorted(KNOWN_YEARS)
 
 def _money(*, min_value: Decimal | None = ZERO, allow_null: bool = False, help_text: str = "") -> serializers.Field:
     return serializers.DecimalField(
-        max_digits=18,
+        max_digits=EXACT_DIGITS,
         decimal_places=2,
         min_value=min_value,
         required=False,
@@ -92,8 +92,8 @@ class TaxProfileInput(serializers.Serializer[dict[str, Any]]):
 
 
 class LossValueOutput(serializers.Serializer[Any]):
-    short_term = serializers.DecimalField(max_digits=18, decimal_places=2)
-    long_term = serializers.DecimalField(max_digits=18, decimal_places=2)
+    short_term = serializers.DecimalField(max_digits=None, decimal_places=2)
+    long_term = serializers.DecimalField(max_digits=None, decimal_places=2)
 
 
 class RatesOutput(serializers.Serializer[Any]):
@@ -109,25 +109,25 @@ class TaxProfileOutput(serializers.Serializer[Any]):
     tax_year = serializers.IntegerField()
     # The brief's view of the profile.
     tax_bracket = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
-    income = serializers.DecimalField(max_digits=18, decimal_places=2)
+    income = serializers.DecimalField(max_digits=None, decimal_places=2)
     capital_gains = serializers.DecimalField(
-        max_digits=18, decimal_places=2, help_text="The net gains realized elsewhere (short- and long-term)."
+        max_digits=None, decimal_places=2, help_text="The net gains realized elsewhere (short- and long-term)."
     )
     capital_losses = serializers.DecimalField(
-        max_digits=18, decimal_places=2, help_text="The net losses realized elsewhere (short- and long-term)."
+        max_digits=None, decimal_places=2, help_text="The net losses realized elsewhere (short- and long-term)."
     )
     # The whole profile.
     filing_status = serializers.CharField()
     state = serializers.CharField()
-    wages = serializers.DecimalField(max_digits=18, decimal_places=2)
-    other_ordinary_income = serializers.DecimalField(max_digits=18, decimal_places=2)
-    itemized_deductions = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
-    st_gains_realized = serializers.DecimalField(max_digits=18, decimal_places=2)
-    lt_gains_realized = serializers.DecimalField(max_digits=18, decimal_places=2)
-    st_carryforward = serializers.DecimalField(max_digits=18, decimal_places=2)
-    lt_carryforward = serializers.DecimalField(max_digits=18, decimal_places=2)
-    expected_st_gains = serializers.DecimalField(max_digits=18, decimal_places=2)
-    expected_lt_gains = serializers.DecimalField(max_digits=18, decimal_places=2)
+    wages = serializers.DecimalField(max_digits=None, decimal_places=2)
+    other_ordinary_income = serializers.DecimalField(max_digits=None, decimal_places=2)
+    itemized_deductions = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    st_gains_realized = serializers.DecimalField(max_digits=None, decimal_places=2)
+    lt_gains_realized = serializers.DecimalField(max_digits=None, decimal_places=2)
+    st_carryforward = serializers.DecimalField(max_digits=None, decimal_places=2)
+    lt_carryforward = serializers.DecimalField(max_digits=None, decimal_places=2)
+    expected_st_gains = serializers.DecimalField(max_digits=None, decimal_places=2)
+    expected_lt_gains = serializers.DecimalField(max_digits=None, decimal_places=2)
     source = serializers.CharField()
     updated_at = serializers.DateTimeField()
     rates = RatesOutput()

@@ -202,3 +202,29 @@ def test_the_session_of_a_signed_in_advisor_works_too(alice, smith_taxable, jane
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["detail"]
     assert TaxLot.objects.count() == 0
+
+
+def test_a_cost_per_share_beyond_the_ledgers_price_column_is_a_field_error(alice, jane, closes):
+    tiny = holdings(("AAPL", "0.00000001", "9999999999999.99", "2021-01-04"))
+    response = bearer(alice).post("/api/portfolios", {"holdings": tiny}, format="json")
+    assert response.status_code == 400
+    assert response.json()["holdings"]["0"] == {
+        "cost_basis": ["cost_basis 9999999999999.99 for 1E-8 shares is more than $1,000,000,000,000 a share"]
+    }
+
+
+def test_totals_larger_than_one_lot_may_hold_are_still_exact(alice, jane, closes):
+    big = holdings(*[("AAPL", "1000000", "9999999999999.99", "2021-01-04")] * 3)
+    response = bearer(alice).post("/api/portfolios", {"holdings": big}, format="json")
+    assert response.status_code == 201
+    # 3,000,000 shares at 150 = 450,000,000.00 against three bases of 9,999,999,999,999.99: 16 digits.
+    assert (response.json()["cost_basis"], response.json()["market_value"]) == (
+        "29999999999999.97", "450000000.00",
+    )  # fmt: skip
+    assert response.json()["unrealized_gain"] == "-29999549999999.97"
+    too_many = holdings(("AAPL", "10000000", "99999999999999.99", "2021-01-04"))
+    response = bearer(alice).post("/api/portfolios", {"holdings": too_many}, format="json")
+    assert response.json()["holdings"]["0"] == {
+        "quantity": ["Ensure that there are no more than 7 digits before the decimal point."],
+        "cost_basis": ["Ensure that there are no more than 15 digits in total."],
+    }

@@ -855,3 +855,15 @@ def test_ledger_rejection_leaves_earlier_imports_untouched(
 
     assert lots_of(smith_taxable) == before
     assert Transaction.objects.count() == 1
+
+
+def test_a_holding_whose_cost_per_share_cannot_be_recorded_is_a_row_error(acme, jane, securities):
+    content = (
+        b"client_id,security_name,quantity,cost_basis,acquisition_date\n"
+        b"SMITH-1,AAPL,0.00000001,9999999999999.99,2021-01-04\n"
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        holdings_import(firm=acme, filename="h.csv", content=content, today=date(2026, 1, 1))
+    assert [str(e) for e in rejected.value.errors] == [
+        "row 2: cost_basis 9999999999999.99 for 1E-8 shares is more than $1,000,000,000,000 a share"
+    ]

@@ -100,7 +100,7 @@ def test_a_single_client_is_single_and_the_year_defaults_to_the_markets(alice, j
             {"wages": "100"},
             {"income": ["Give income or wages and other_ordinary_income, not both: they are the same figure."]},
         ),
-        ({"income": "1e30"}, {"income": ["Ensure that there are no more than 18 digits in total."]}),
+        ({"income": "1e30"}, {"income": ["Ensure that there are no more than 15 digits in total."]}),
         ({"client_id": ""}, {"client_id": ["This field may not be blank."]}),
         ({"client_id": "NOBODY"}, {"client_id": ["Unknown client_id: not a client of your households."]}),
     ],
