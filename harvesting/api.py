@@ -60,7 +60,10 @@ class AnalysisStartedOutput(serializers.Serializer[Any]):
 class RecommendationOutput(serializers.Serializer[Opportunity]):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=OpportunityStatus.choices)
-    action = serializers.SerializerMethodField(help_text="harvest, wait, blocked or switch back.")
+    action = serializers.SerializerMethodField(
+        help_text="harvest (recommended now), wait (the model expects a rebound), below minimum (under the "
+        "household's minimum benefit), no replacement, blocked (a wash sale), or switch back."
+    )
     rank = serializers.IntegerField(allow_null=True, help_text="1 is the best harvest of the household's scan.")
     security = serializers.CharField(source="security.symbol")
     security_name = serializers.CharField(source="security.name")
@@ -88,8 +91,12 @@ class RecommendationsOutput(serializers.Serializer[Any]):
     household = HouseholdRef()
     run = RunOutput(allow_null=True, help_text="The analysis asked for (run_id), else the household's latest.")
     complete = serializers.BooleanField(help_text="False while the analysis is queued or running: poll again.")
-    total_tax_value = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="Of the open harvests.")
-    total_net_benefit = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="Of the open harvests.")
+    total_tax_value = serializers.DecimalField(
+        max_digits=None, decimal_places=2, help_text="Of the open recommendations whose action is harvest."
+    )
+    total_net_benefit = serializers.DecimalField(
+        max_digits=None, decimal_places=2, help_text="Of the open recommendations whose action is harvest."
+    )
     recommendations = RecommendationOutput(many=True)
 
 
@@ -160,15 +167,19 @@ class RecommendationsApi(APIView):
                 .order_by(F("rank").asc(nulls_last=True), "-net_benefit", "-loss", "pk")
             )
         recommendations = list(recommendations.filter(account_number=account.number))
-        open_ones = [o for o in recommendations if o.status == OpportunityStatus.OPEN]
+        to_harvest = [
+            o
+            for o in recommendations
+            if o.status == OpportunityStatus.OPEN and o.explanation.get("action") == "harvest"
+        ]
         body = {
             "portfolio_id": account.pk,
             "account_number": account.number,
             "household": account.household,
             "run": run,
             "complete": run is None or run.status in (RunStatus.DONE, RunStatus.FAILED),
-            "total_tax_value": sum((o.tax_value for o in open_ones), ZERO),
-            "total_net_benefit": sum((o.net_benefit for o in open_ones), ZERO),
+            "total_tax_value": sum((o.tax_value for o in to_harvest), ZERO),
+            "total_net_benefit": sum((o.net_benefit for o in to_harvest), ZERO),
             "recommendations": recommendations,
         }
         return Response(RecommendationsOutput(body).data)
