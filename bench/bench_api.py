@@ -550,8 +550,8 @@ def run(args: argparse.Namespace, url: str) -> int:
     print(
         f"(CPU: the {args.workers} gunicorn workers' user+system CPU during the load, per request and per second"
         f" of load, of the host's {os.cpu_count()} CPUs; wrk ms/req: wrk's own CPU per request; others CPUs: the"
-        " CPUs the host's other processes kept busy meanwhile (from /proc/stat), which the workers could not have;"
-        " errors: socket errors and timeouts)"
+        " CPUs the host's other processes kept busy meanwhile (from /proc/stat; with PostgreSQL its server's"
+        " processes are among them); errors: socket errors and timeouts)"
     )
     for endpoint in endpoints:
         result = measured[endpoint.label]
