@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -21,9 +21,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brokers.market_clock import market_now
 from harvesting.models import HarvestRun, Opportunity, OpportunityStatus, RunStatus, Trigger
 from harvesting.scanning import scan_start
-from harvesting.selectors import open_opportunities_for_user, run_get_for_user
+from harvesting.selectors import run_get_for_user
 from portfolios.api import HouseholdRef
 from portfolios.models import Account, User
 from portfolios.selectors import account_get_for_user
@@ -100,6 +101,9 @@ class RecommendationsOutput(serializers.Serializer[Any]):
     recommendations = RecommendationOutput(many=True)
 
 
+RECOMMENDATIONS_OUTPUT = RecommendationsOutput()  # shared, as portfolios.api.PORTFOLIO_OUTPUT says why
+
+
 class AnalysisStartApi(APIView):
     throttle_scope = "analysis"
 
@@ -156,17 +160,18 @@ class RecommendationsApi(APIView):
     def get(self, request: Request, portfolio_id: int) -> Response:
         account = account_get_for_user(request.user, portfolio_id)
         run_id = _run_id(request.query_params.get("run_id"))
+        # The account is the user's (checked above): its opportunities need no further scoping, and a handful of
+        # rows sort faster in Python than the database's ORDER BY compiles.
+        mine = Opportunity.objects.filter(household_id=account.household_id, account_number=account.number)
         if run_id is None:
             run = _latest_run(account)
-            recommendations = open_opportunities_for_user(request.user, account.household_id)
+            found = mine.filter(status__in=AWAITING, expires_at__gte=market_now())
+            order = _awaiting_order
         else:
             run = _run_of(request.user, run_id, account)
-            recommendations = (
-                Opportunity.objects.filter(run=run, household_id=account.household_id)
-                .select_related("security", "replacement")
-                .order_by(F("rank").asc(nulls_last=True), "-net_benefit", "-loss", "pk")
-            )
-        recommendations = list(recommendations.filter(account_number=account.number))
+            found = mine.filter(run=run)
+            order = _rank_order
+        recommendations = sorted(found.select_related("security", "replacement").order_by(), key=order)
         to_harvest = [
             o
             for o in recommendations
@@ -182,7 +187,20 @@ class RecommendationsApi(APIView):
             "total_net_benefit": sum((o.net_benefit for o in to_harvest), ZERO),
             "recommendations": recommendations,
         }
-        return Response(RecommendationsOutput(body).data)
+        return Response(RECOMMENDATIONS_OUTPUT.to_representation(body))
+
+
+AWAITING = (OpportunityStatus.OPEN, OpportunityStatus.BLOCKED)
+
+
+def _awaiting_order(o: Opportunity) -> tuple[object, ...]:
+    """As the opportunities page: open before blocked, then the largest benefit and loss first."""
+    return (o.status != OpportunityStatus.OPEN, -o.net_benefit, -o.loss, o.pk)
+
+
+def _rank_order(o: Opportunity) -> tuple[object, ...]:
+    """As a scan's page: by the scan's rank (unranked last), then the largest benefit and loss first."""
+    return (o.rank is None, o.rank or 0, -o.net_benefit, -o.loss, o.pk)
 
 
 def _run_id(raw: str | None) -> int | None:

@@ -22,10 +22,10 @@ from rest_framework.views import APIView
 
 from brokers.market_clock import market_date, market_now
 from portfolios.csvfields import FieldError
-from portfolios.holdings import AccountValue, household_positions, household_totals
+from portfolios.holdings import account_position, household_totals
 from portfolios.importers import Holding, portfolio_create, securities_by_name, security_named, transfer_price
 from portfolios.models import Account, AccountType, Client, Household, ReliefMethod, Security, User
-from portfolios.selectors import account_get_for_user, client_get_for_user
+from portfolios.selectors import account_get_for_user, account_lots, client_get_for_user
 from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, IDEMPOTENCY_KEY, Problem
 from taxharvest.errors import ApplicationError
 from taxharvest.idempotency import idempotent
@@ -160,11 +160,16 @@ class PortfolioOutput(serializers.Serializer[Any]):
     lots = LotOutput(many=True)
 
 
+# One instance for every answer: a serializer deep-copies its fields when made, which would cost each request as
+# much as valuing the lots. Representing data changes nothing on it, so sharing it is safe.
+PORTFOLIO_OUTPUT = PortfolioOutput()
+
+
 def portfolio_body(account: Account) -> dict[str, Any]:
-    """Value the account's lots (prefetched) at the latest prices and shape the answer of both endpoints."""
-    valued: AccountValue = household_positions([account], market_now())[0]
+    """Value the account's lots at the latest prices and shape the answer of both endpoints."""
+    valued = account_position(account, account_lots(account), market_now())
     totals = household_totals([valued])
-    return PortfolioOutput(
+    return PORTFOLIO_OUTPUT.to_representation(
         {
             "account": valued.account,
             "market_value": valued.market_value,
@@ -173,7 +178,7 @@ def portfolio_body(account: Account) -> dict[str, Any]:
             "priced_at": totals.priced_at,
             "lots": valued.lots,
         }
-    ).data
+    )
 
 
 class PortfolioCreateApi(APIView):

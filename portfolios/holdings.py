@@ -105,6 +105,13 @@ def household_positions(accounts: Sequence[Account], at: datetime | None = None)
     ]
 
 
+def account_position(account: Account, lots: Sequence[TaxLot], at: datetime) -> AccountValue:
+    """Value ``lots`` (one account's, their securities loaded) at their latest quotes, as ``household_positions``."""
+    quotes = latest_quotes((lot.security_id for lot in lots), at=at)
+    today = market_date(at)
+    return AccountValue(account=account, lots=[_lot_value(lot, quotes.get(lot.security_id), today) for lot in lots])
+
+
 def _lot_value(lot: TaxLot, quote: Quote | None, today: date) -> LotValue:
     as_of = market_date(quote.at) if quote else today
     long_term = is_long_term(lot.holding_period_start, as_of)

@@ -20,18 +20,30 @@ ACCOUNT_TYPE_ORDER = Case(
 )
 
 
-def households_for_user(user: User) -> QuerySet[Household]:
-    """Return the households ``user`` may see: all of their firm's for a firm admin, else those they serve."""
+def household_lookups(user: User) -> dict[str, object] | None:
+    """Return the filter that selects the households ``user`` may see (None: none at all): all of their firm's
+    for a firm admin, else those they serve. Prefixed with a relation, it scopes accounts or clients in the
+    same query."""
     if not user.is_authenticated or not user.is_active:
-        return Household.objects.none()
+        return None
     if user.is_superuser:
-        return Household.objects.all()
+        return {}
     if user.firm_id is None or user.role == Role.CLIENT:
-        return Household.objects.none()  # a client's reports are reached through reporting.selectors
-    scoped = Household.objects.filter(firm_id=user.firm_id)
+        return None  # a client's reports are reached through reporting.selectors
     if user.role == Role.FIRM_ADMIN:
-        return scoped
-    return scoped.filter(advisors=user)
+        return {"firm_id": user.firm_id}
+    return {"firm_id": user.firm_id, "advisors": user}
+
+
+def households_for_user(user: User) -> QuerySet[Household]:
+    """Return the households ``user`` may see (``household_lookups``)."""
+    lookups = household_lookups(user)
+    return Household.objects.none() if lookups is None else Household.objects.filter(**lookups)
+
+
+def _through_household(user: User) -> dict[str, object] | None:
+    lookups = household_lookups(user)
+    return None if lookups is None else {f"household__{name}": value for name, value in lookups.items()}
 
 
 def household_list_for_user(user: User) -> QuerySet[Household]:
@@ -53,13 +65,15 @@ def household_get_for_user(user: User, household_id: int) -> Household:
 
 
 def account_get_for_user(user: User, account_id: int) -> Account:
-    """Return the account (its lots and their securities prefetched) if ``user`` may see its household;
-    raise Http404 otherwise."""
-    lots = TaxLot.objects.select_related("security").order_by("security__symbol", "acquired_on", "name")
+    """Return the account (with its household, firm and owner) if ``user`` may see its household; raise Http404
+    otherwise. One query: the API reads single portfolios under load."""
+    lookups = _through_household(user)
     account = (
-        Account.objects.filter(pk=account_id, household__in=households_for_user(user))
-        .select_related("household__firm", "owner")
-        .prefetch_related(Prefetch("lots", queryset=lots))
+        None
+        if lookups is None
+        else Account.objects.select_related("household__firm", "owner")
+        .filter(pk=account_id, **lookups)
+        .order_by()
         .first()
     )
     if account is None:
@@ -67,14 +81,26 @@ def account_get_for_user(user: User, account_id: int) -> Account:
     return account
 
 
+def account_lots(account: Account) -> list[TaxLot]:
+    """The account's open lots with their securities, by symbol and age."""
+    # Sorted here: the model's default order joins the account and household tables only to sort by them.
+    lots = TaxLot.objects.filter(account_id=account.pk).select_related("security").order_by()
+    return sorted(lots, key=lambda lot: (lot.security.symbol, lot.acquired_on, lot.name, lot.pk))
+
+
 def client_get_for_user(user: User, external_id: str) -> Client:
     """Return the client whose firm id (the brief's ``client_id``, any case) is ``external_id`` in one of the
     user's households; raise Http404 when there is none."""
     external_id = external_id.strip()
-    if not external_id or len(external_id) > Client._meta.get_field("external_id").max_length or "\x00" in external_id:
+    if (
+        not external_id
+        or len(external_id) > Client._meta.get_field("external_id").max_length
+        or "\x00" in external_id
+        or (lookups := _through_household(user)) is None
+    ):
         raise Http404("No such client.")
     clients = list(
-        Client.objects.filter(household__in=households_for_user(user), external_id__iexact=external_id)
+        Client.objects.filter(external_id__iexact=external_id, **lookups)
         .select_related("household__firm")
         .order_by("pk")[:2]
     )

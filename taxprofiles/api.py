@@ -136,6 +136,9 @@ class TaxProfileOutput(serializers.Serializer[Any]):
     )
 
 
+TAX_PROFILE_OUTPUT = TaxProfileOutput()  # shared, as portfolios.api.PORTFOLIO_OUTPUT says why
+
+
 def profile_body(client: Client, profile: TaxProfile) -> dict[str, Any]:
     summary = tax_summary(profile)
     realized = [profile.st_gains_realized, profile.lt_gains_realized]
@@ -171,7 +174,7 @@ def profile_body(client: Client, profile: TaxProfile) -> dict[str, Any]:
             )
         },
     }
-    return TaxProfileOutput(values).data
+    return TAX_PROFILE_OUTPUT.to_representation(values)
 
 
 class TaxProfileSaveApi(APIView):

@@ -50,7 +50,9 @@ def profile_for_year(household: Household, year: int) -> TaxProfile | None:
 def profiles_for_year(household_ids: Collection[int], year: int) -> dict[int, TaxProfile | None]:
     """``profile_for_year`` for many households, in one query."""
     chosen: dict[int, TaxProfile | None] = dict.fromkeys(household_ids)
-    for profile in TaxProfile.objects.filter(household_id__in=list(household_ids)).select_related("household"):
+    # Unordered: the model's default order would join the households only to sort by their names.
+    profiles = TaxProfile.objects.filter(household_id__in=list(household_ids)).select_related("household").order_by()
+    for profile in profiles:
         current = chosen[profile.household_id]
         if current is None or _nearer(profile.tax_year, current.tax_year, year):
             chosen[profile.household_id] = profile
