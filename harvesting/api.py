@@ -144,14 +144,14 @@ class RecommendationsApi(APIView):
         parameters=[
             OpenApiParameter(
                 "run_id",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                 description="An analysis started for this portfolio: its progress and what it found. Left out: "
                 "the harvests awaiting a decision now.",
             )
         ],
         responses={
             200: RecommendationsOutput,
-            400: OpenApiResponse(OpenApiTypes.OBJECT, "run_id is not a number."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, "run_id is not a scan's id."),
             404: OpenApiResponse(Problem, "Not one of your portfolios, or not an analysis of it."),
             **ERRORS,
         },

@@ -11,12 +11,16 @@ from typing import Any
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from portfolios.models import User
 from taxharvest.api_permissions import CLIENTS_MAY_NOT
+from taxharvest.api_schema import TOKEN_ERRORS, AccessToken, TokenPair
 from taxharvest.mfa import TWO_FACTOR_FIRST, two_factor_required
 
 
@@ -62,3 +66,17 @@ class EmailTokenObtainView(TokenObtainPairView):
 
     serializer_class = EmailTokenObtainSerializer
     throttle_scope = "token"
+
+    @extend_schema(operation_id="token_obtain", responses={200: TokenPair, **TOKEN_ERRORS})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """POST a refresh token for a new access token."""
+
+    throttle_scope = "token"
+
+    @extend_schema(operation_id="token_refresh", responses={200: AccessToken, **TOKEN_ERRORS})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)

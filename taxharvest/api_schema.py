@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from taxharvest.idempotency import HEADER
+from taxharvest.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
 
 
 class Problem(serializers.Serializer[Any]):
@@ -28,9 +28,26 @@ ERRORS_WITH_FIELDS: dict[int, OpenApiResponse] = {
     422: OpenApiResponse(Problem, f"The {HEADER} was already used for a different request."),
     **ERRORS,
 }
+
+
+class TokenPair(serializers.Serializer[Any]):
+    access = serializers.CharField(help_text="Send as 'Authorization: Bearer <access>'.")
+    refresh = serializers.CharField(help_text="POST it to /api/token/refresh for a new access token.")
+
+
+class AccessToken(serializers.Serializer[Any]):
+    access = serializers.CharField(help_text="Send as 'Authorization: Bearer <access>'.")
+
+
+TOKEN_ERRORS: dict[int, OpenApiResponse] = {
+    400: FIELD_ERRORS,
+    401: OpenApiResponse(OpenApiTypes.OBJECT, "Wrong credentials, or a refresh token that is invalid or expired."),
+    403: OpenApiResponse(Problem, "Not an advisor or firm admin, or a firm admin without two-factor sign-in."),
+    429: ERRORS[429],
+}
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
     description="Optional. Send the same key again to get the first answer instead of repeating the request.",
 )

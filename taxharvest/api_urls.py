@@ -5,20 +5,13 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from harvesting.api import AnalysisStartApi, RecommendationsApi
 from portfolios.api import PortfolioCreateApi, PortfolioDetailApi
-from taxharvest.api_auth import EmailTokenObtainView
+from taxharvest.api_auth import EmailTokenObtainView, TokenRefreshApi
 from taxprofiles.api import TaxProfileDetailApi, TaxProfileSaveApi
 
 app_name = "api"
-
-
-class TokenRefreshApi(TokenRefreshView):
-    """POST a refresh token for a new access token."""
-
-    throttle_scope = "token"
 
 
 urlpatterns = [

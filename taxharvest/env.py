@@ -64,7 +64,9 @@ def database_config(environ: Mapping[str, str], sqlite_path: Path) -> dict[str, 
     if not url:
         url = f"sqlite:///{sqlite_path}"
     try:
-        config = dj_database_url.parse(url, conn_max_age=60 if not url.startswith("sqlite") else 0)
+        # Connections are kept between requests (a minute): opening one costs a PostgreSQL server a process and
+        # SQLite its pragmas and functions, more than a light API request's own queries.
+        config = dj_database_url.parse(url, conn_max_age=60)
     except ValueError as exc:
         raise EnvError(f"DATABASE_URL is not a database URL we understand: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,8 @@ from taxharvest.models import IdempotentRequest
 HEADER = "Idempotency-Key"
 KEY_LIFETIME = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# Printable ASCII, not only spaces (HTTP headers carry Latin-1 at best; a key is an opaque token).
+KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
 
 Handler = Callable[..., Response]
 
@@ -78,10 +81,9 @@ def idempotent(handler: Handler) -> Handler:
 
 
 def _checked(key: str) -> str:
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if len(key) > MAX_KEY_LENGTH or not re.fullmatch(KEY_PATTERN, key):
         raise ApplicationError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.")
-    return key
+    return key.strip()
 
 
 def _fingerprint(request: Request) -> str:

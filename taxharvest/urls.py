@@ -7,6 +7,7 @@ admin.site.site_header = "taxharvest administration"
 admin.site.site_title = "taxharvest admin"
 # The admin's own login form would sign staff in around allauth: no two-factor, no failed-login throttle.
 admin.site.login = admin_login
+handler404 = "taxharvest.api_errors.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

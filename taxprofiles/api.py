@@ -24,7 +24,7 @@ from harvesting.scanning import scan_start
 from portfolios.api import CLIENT_ID, EXACT_DIGITS, HouseholdRef
 from portfolios.models import Client
 from portfolios.selectors import client_get_for_user
-from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, IDEMPOTENCY_KEY, Problem
+from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, FIELD_ERRORS, IDEMPOTENCY_KEY, Problem
 from taxharvest.errors import ApplicationError
 from taxharvest.idempotency import idempotent
 from taxprofiles.models import FILING_STATUS_CHOICES, STATE_CHOICES, ProfileSource, TaxProfile
@@ -233,7 +233,12 @@ class TaxProfileDetailApi(APIView):
                 "the nearest earlier one, else the next).",
             )
         ],
-        responses={200: TaxProfileOutput, 404: OpenApiResponse(Problem, "No such client, or no profile."), **ERRORS},
+        responses={
+            200: TaxProfileOutput,
+            400: FIELD_ERRORS,
+            404: OpenApiResponse(Problem, "No such client, or no profile."),
+            **ERRORS,
+        },
         summary="A client's tax profile, with the rates it implies and what a $10,000 loss is worth",
     )
     def get(self, request: Request, client_id: str) -> Response:

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from portfolios.models import Role
+from tests.api_clients import bearer
 from tests.factories import UserFactory
 from tests.taxharvest.test_mfa import totp_code, wrong_totp_code
 
@@ -123,3 +124,9 @@ def test_the_openapi_schema_and_swagger_ui_are_served_from_our_own_files(client)
     page = client.get("/api/schema/swagger-ui/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_a_path_no_endpoint_matches_is_a_json_404_under_api_only(alice, client):
+    response = bearer(alice).get("/api/portfolios/not-a-number")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    assert client.get("/no-such-page/").headers["Content-Type"].startswith("text/html")

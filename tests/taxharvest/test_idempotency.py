@@ -118,3 +118,8 @@ def test_copies_sent_at_once_create_one_portfolio_and_all_get_its_answer(alice, 
     assert {status for status, _, _ in answers} == {201}
     assert all(body == answers[0][1] for _, body, _ in answers)
     assert sorted(replayed for _, _, replayed in answers) == ["", "true", "true", "true"]
+
+
+def test_a_blank_or_non_ascii_key_is_a_400(alice, jane):
+    for key in ("   ", "clé"):
+        assert post(bearer(alice), NEW, key.encode().decode("latin-1")).status_code == 400

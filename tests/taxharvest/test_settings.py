@@ -99,6 +99,7 @@ def test_database_config_defaults_to_the_sqlite_file(tmp_path):
     config = database_config({}, tmp_path / "db.sqlite3")
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == str(tmp_path / "db.sqlite3")
+    assert config["CONN_MAX_AGE"] == 60
     assert config["OPTIONS"]["timeout"] == 20
 
 
