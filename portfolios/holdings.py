@@ -106,8 +106,17 @@ def household_positions(accounts: Sequence[Account], at: datetime | None = None)
 
 
 def account_position(account: Account, lots: Sequence[TaxLot], at: datetime) -> AccountValue:
-    """Value ``lots`` (one account's, their securities loaded) at their latest quotes, as ``household_positions``."""
-    quotes = latest_quotes((lot.security_id for lot in lots), at=at)
+    """Value ``lots`` (one account's, with ``security__latest`` selected) at their latest quotes, as
+    ``household_positions`` does. The latest-price cache rows came with the lots; only a security whose cached
+    price is after ``at`` (a clock behind the prices) or that has none takes ``latest_quotes``'s query."""
+    quotes: dict[int, Quote] = {}
+    for lot in lots:
+        latest = getattr(lot.security, "latest", None)
+        if latest is not None and latest.timestamp <= at:
+            quotes[lot.security_id] = Quote(latest.price, latest.timestamp, latest.simulated)
+    missing = {lot.security_id for lot in lots} - quotes.keys()
+    if missing:
+        quotes.update(latest_quotes(missing, at=at))
     today = market_date(at)
     return AccountValue(account=account, lots=[_lot_value(lot, quotes.get(lot.security_id), today) for lot in lots])
 

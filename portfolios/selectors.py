@@ -82,9 +82,9 @@ def account_get_for_user(user: User, account_id: int) -> Account:
 
 
 def account_lots(account: Account) -> list[TaxLot]:
-    """The account's open lots with their securities, by symbol and age."""
+    """The account's open lots with their securities (and each one's latest price), by symbol and age."""
     # Sorted here: the model's default order joins the account and household tables only to sort by them.
-    lots = TaxLot.objects.filter(account_id=account.pk).select_related("security").order_by()
+    lots = TaxLot.objects.filter(account_id=account.pk).select_related("security__latest").order_by()
     return sorted(lots, key=lambda lot: (lot.security.symbol, lot.acquired_on, lot.name, lot.pk))
 
 

@@ -228,3 +228,15 @@ def test_totals_larger_than_one_lot_may_hold_are_still_exact(alice, jane, closes
         "quantity": ["Ensure that there are no more than 7 digits before the decimal point."],
         "cost_basis": ["Ensure that there are no more than 15 digits in total."],
     }
+
+
+def test_a_market_clock_behind_the_newest_price_values_lots_at_its_own_time(alice, jane, closes, securities):
+    from brokers.market_clock import pinned
+
+    PriceFactory(security=securities["AAPL"], timestamp=datetime(2022, 12, 27, 21, 0, tzinfo=UTC), price=Decimal("140"))
+    api = bearer(alice)
+    created = api.post("/api/portfolios", {"holdings": BRIEF[:1]}, format="json").json()
+    with pinned(datetime(2022, 12, 27, 21, 30, tzinfo=UTC)):
+        earlier = api.get(f"/api/portfolios/{created['id']}").json()
+    assert (created["market_value"], earlier["market_value"]) == ("1500.00", "1400.00")
+    assert earlier["lots"][0]["priced_at"] == "2022-12-27T16:00:00-05:00"
