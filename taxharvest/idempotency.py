@@ -43,13 +43,16 @@ class IdempotencyKeyReused(ApplicationError):
 
 
 def idempotent(handler: Handler) -> Handler:
-    """Wrap an APIView's ``post`` so that a repeated ``Idempotency-Key`` replays the first success."""
+    """Wrap an APIView's ``post`` in one transaction, and make a repeated ``Idempotency-Key`` replay the first
+    success."""
 
     @functools.wraps(handler)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
-            return handler(view, request, *args, **kwargs)
+            # All or nothing all the same: an answer that cannot be made undoes the work it would report.
+            with transaction.atomic():
+                return handler(view, request, *args, **kwargs)
         key = _checked(key)
         fingerprint = _fingerprint(request)
         try:
