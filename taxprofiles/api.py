@@ -27,6 +27,7 @@ from portfolios.selectors import client_get_for_user
 from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, FIELD_ERRORS, IDEMPOTENCY_KEY, Problem
 from taxharvest.errors import ApplicationError
 from taxharvest.idempotency import idempotent
+from taxprofiles.forms import FIELDS as PROFILE_FIELDS
 from taxprofiles.models import FILING_STATUS_CHOICES, STATE_CHOICES, ProfileSource, TaxProfile
 from taxprofiles.rules.federal import KNOWN_YEARS
 from taxprofiles.selectors import profile_for_year, tax_summary
@@ -154,25 +155,7 @@ def profile_body(client: Client, profile: TaxProfile) -> dict[str, Any]:
             "short_term": summary.short_term.harvest_value,
             "long_term": summary.long_term.harvest_value,
         },
-        **{
-            name: getattr(profile, name)
-            for name in (
-                "tax_year",
-                "filing_status",
-                "state",
-                "wages",
-                "other_ordinary_income",
-                "itemized_deductions",
-                "st_gains_realized",
-                "lt_gains_realized",
-                "st_carryforward",
-                "lt_carryforward",
-                "expected_st_gains",
-                "expected_lt_gains",
-                "source",
-                "updated_at",
-            )
-        },
+        **{name: getattr(profile, name) for name in (*PROFILE_FIELDS, "source", "updated_at")},
     }
     return TAX_PROFILE_OUTPUT.to_representation(values)
 

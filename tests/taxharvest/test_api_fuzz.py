@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -37,9 +35,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from harvesting.scanning import scan_start
-from portfolios.importers import ledger_import
-from taxprofiles.models import TaxProfile
-from tests.factories import PriceFactory
 
 HOST = "localhost"  # the Host schemathesis's WSGI transport sends
 MAX_EXAMPLES = 100  # per operation, besides schemathesis's own coverage cases: about 30 s for the whole file
@@ -165,31 +160,11 @@ def no_throttling(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def seeded(
-    alice, smiths, jane, john, smith_taxable, smith_ira, securities, django_capture_on_commit_callbacks
+    alice, smiths_at_a_loss, jane, john, smith_taxable, smith_ira, securities, django_capture_on_commit_callbacks
 ) -> Iterator[dict[str, Any]]:
     """alice's Smith household: lots at a loss, prices, a tax profile and a finished scan."""
-    ledger_import(
-        household=smiths,
-        filename="l.csv",
-        content=b"account,account_type,date,action,symbol,quantity,price,lot\n"
-        b"SM-T,taxable,2022-01-03,buy,AAPL,100,180,A1\n"
-        b"SM-T,taxable,2022-01-03,buy,MSFT,50,330,M1\n"
-        b"SM-IRA,traditional_ira,2022-02-01,buy,AAPL,10,170,\n",
-        today=date(2026, 1, 1),
-    )
-    for day in range(1, 29):
-        for symbol, start in (("AAPL", 140), ("MSFT", 240)):
-            PriceFactory(
-                security=securities[symbol],
-                timestamp=datetime(2022, 12, day, 21, 0, tzinfo=UTC),
-                price=Decimal(start + (day % 5) - 2 * (day % 3)),
-            )
-    TaxProfile.objects.create(
-        household=smiths, tax_year=2025, filing_status="married_joint", wages=Decimal("400000"),
-        st_gains_realized=Decimal("30000"), state="NY",
-    )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        run = scan_start(firm=smiths.firm, household=smiths, requested_by=alice)
+        run = scan_start(firm=smiths_at_a_loss.firm, household=smiths_at_a_loss, requested_by=alice)
     REAL.update(portfolio_id=smith_taxable.pk, client_id=jane.external_id, run_id=run.pk)
     yield dict(REAL)
     REAL.clear()
