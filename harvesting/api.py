@@ -111,18 +111,18 @@ class AnalysisStartApi(APIView):
         operation_id="tax_loss_harvesting_start",
         request=AnalysisInput,
         parameters=[IDEMPOTENCY_KEY],
-        responses={202: AnalysisStartedOutput, **ERRORS_WITH_FIELDS},
+        responses={
+            202: AnalysisStartedOutput,
+            404: OpenApiResponse(Problem, "portfolio_id is not a portfolio of your households."),
+            **ERRORS_WITH_FIELDS,
+        },
         summary="Start an analysis of a portfolio (a scan of its household); poll the URL it answers with",
     )
     @idempotent
     def post(self, request: Request) -> Response:
         serializer = AnalysisInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            account = account_get_for_user(request.user, serializer.validated_data["portfolio_id"])
-        except Http404:
-            message = "Unknown portfolio_id: not a portfolio of your households."
-            raise ApplicationError(message, extra={"portfolio_id": [message]}) from None
+        account = account_get_for_user(request.user, serializer.validated_data["portfolio_id"])
         household = account.household
         run = scan_start(firm=household.firm, household=household, trigger=Trigger.API, requested_by=request.user)
         poll_url = f"{reverse('api:recommendations', args=[account.pk])}?run_id={run.pk}"

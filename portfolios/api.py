@@ -186,7 +186,11 @@ class PortfolioCreateApi(APIView):
         operation_id="portfolio_create",
         request=PortfolioInput,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: PortfolioOutput, **ERRORS_WITH_FIELDS},
+        responses={
+            201: PortfolioOutput,
+            404: OpenApiResponse(Problem, "client_id is not a client of your households (and no client_name)."),
+            **ERRORS_WITH_FIELDS,
+        },
         summary="Create a portfolio: an account of a client's household, with its holdings",
     )
     @idempotent
@@ -233,8 +237,7 @@ def _owner(user: User, data: dict[str, Any]) -> Client:
         pass
     client_name = data.get("client_name", "").strip()
     if not client_name:
-        message = f"Unknown client_id {client_id!r}: not a client of your households (give client_name to add one)."
-        raise ApplicationError(message, extra={"client_id": [message]}) from None
+        raise Http404(f"No such client: {client_id!r} is not one of your households' (give client_name to add one).")
     return _new_client(user, client_id, client_name, data.get("household_name", "").strip() or client_name)
 
 

@@ -168,6 +168,7 @@ class TaxProfileSaveApi(APIView):
         responses={
             200: OpenApiResponse(TaxProfileOutput, "The profile was updated."),
             201: OpenApiResponse(TaxProfileOutput, "The profile was created."),
+            404: OpenApiResponse(Problem, "client_id is not a client of your households."),
             **ERRORS_WITH_FIELDS,
         },
         summary="Create or update a client's tax profile (the household's tax year), and rescan the household",
@@ -177,11 +178,7 @@ class TaxProfileSaveApi(APIView):
         serializer = TaxProfileInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        try:
-            client = client_get_for_user(request.user, data.pop("client_id"))
-        except Http404:
-            message = "Unknown client_id: not a client of your households."
-            raise ApplicationError(message, extra={"client_id": [message]}) from None
+        client = client_get_for_user(request.user, data.pop("client_id"))
         tax_year = int(data.pop("tax_year", _default_year()))
         brief = {name: data.pop(name) for name in BRIEF_FIELDS if name in data}
         source = ProfileSource.BRIEF if brief and not data else ProfileSource.ADVISOR

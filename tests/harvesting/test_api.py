@@ -82,9 +82,7 @@ def test_starting_an_analysis_checks_its_input_and_the_callers_reach(alice, caro
     assert wrong.json() == {"portfolio_id": ["A valid integer is required."]}
     for outsider in (carol, mallory):
         response = bearer(outsider).post("/api/tax_loss_harvesting", {"portfolio_id": smith_taxable.pk}, format="json")
-        assert (response.status_code, response.json()) == (
-            400, {"portfolio_id": ["Unknown portfolio_id: not a portfolio of your households."]},
-        )  # fmt: skip
+        assert (response.status_code, response.json()) == (404, {"detail": "No such portfolio."})
         assert bearer(outsider).get(f"/api/tax_loss_harvesting/{smith_taxable.pk}").status_code == 404
     assert HarvestRun.objects.count() == 0
 

@@ -139,10 +139,10 @@ def test_a_client_of_another_firm_or_household_is_unknown(alice, jane, other_fir
     ClientFactory(household__firm=acme, external_id="ACME-9")  # a household alice does not serve
     for client_id in ("OTHER-1", "ACME-9", "NOBODY"):
         response = bearer(alice).post("/api/portfolios", {"client_id": client_id, "holdings": []}, format="json")
-        assert response.status_code == 400
-        assert response.json()["client_id"] == [
-            f"Unknown client_id {client_id!r}: not a client of your households (give client_name to add one)."
-        ]
+        assert response.status_code == 404
+        assert response.json() == {
+            "detail": f"No such client: {client_id!r} is not one of your households' (give client_name to add one)."
+        }
     assert Account.objects.count() == 0
 
 

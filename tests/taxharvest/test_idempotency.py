@@ -46,7 +46,7 @@ def test_a_key_reused_for_another_request_is_refused(alice, jane):
 
 def test_a_failed_request_is_not_remembered_so_the_corrected_one_goes_through(alice, jane):
     api = bearer(alice)
-    assert post(api, {"client_id": "NOBODY"}, "k-1").status_code == 400
+    assert post(api, {"client_id": "NOBODY"}, "k-1").status_code == 404
     assert post(api, NEW, "k-1").status_code == 201
     assert IdempotentRequest.objects.get().status_code == 201
 

@@ -102,12 +102,17 @@ def test_a_single_client_is_single_and_the_year_defaults_to_the_markets(alice, j
         ),
         ({"income": "1e30"}, {"income": ["Ensure that there are no more than 15 digits in total."]}),
         ({"client_id": ""}, {"client_id": ["This field may not be blank."]}),
-        ({"client_id": "NOBODY"}, {"client_id": ["Unknown client_id: not a client of your households."]}),
     ],
 )
 def test_invalid_records_are_400s_with_the_fields_messages(alice, jane, change, errors):
     response = bearer(alice).post("/api/tax_profiles", {**BRIEF, **change}, format="json")
     assert (response.status_code, response.json()) == (400, errors)
+    assert TaxProfile.objects.count() == 0
+
+
+def test_an_unknown_client_is_a_404_and_saves_nothing(alice, jane):
+    response = bearer(alice).post("/api/tax_profiles", {**BRIEF, "client_id": "NOBODY"}, format="json")
+    assert (response.status_code, response.json()) == (404, {"detail": "No such client."})
     assert TaxProfile.objects.count() == 0
 
 
@@ -132,7 +137,7 @@ def test_another_firms_or_households_client_is_not_found(alice, bob, carol, mall
     for outsider in (carol, mallory):
         assert bearer(outsider).get("/api/tax_profiles/SMITH-1").status_code == 404
         response = bearer(outsider).post("/api/tax_profiles", {**BRIEF, "income": "1"}, format="json")
-        assert response.status_code == 400
+        assert (response.status_code, response.json()) == (404, {"detail": "No such client."})
     assert TaxProfile.objects.get().wages == Decimal("250000.00")
 
 
