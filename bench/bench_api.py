@@ -62,24 +62,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import cProfile
 import dataclasses
-import io
 import json
 import os
 import resource
-import secrets
-import shutil
-import signal
-import statistics
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,16 +79,26 @@ from bench.bench_portal import (
     MAYA,
     Load,
     Page,
-    SqlLog,
-    _NoRedirect,
-    _terminated,
-    describe_database,
+    bench_main,
+    demo_book,
+    fetch,
     gunicorn,
-    host_line,
+    in_process,
+    lua,
+    lua_script,
+    print_budget,
+    print_cpu_note,
+    print_errors,
+    print_statements,
+    profiled_requests,
+    start,
+    table_header,
+    table_row,
+    warm_and_time,
     workers_cpu_seconds,
     wrk,
 )
-from bench.bench_scan_demo import QueryCounter, fresh_database, profile_table, setup_django
+from bench.bench_scan_demo import profile_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 100.0
@@ -111,66 +110,23 @@ API_RATE_USER = "100000/sec"
 
 # bench_portal.wrk hands its ``cookie`` argument to wrk as BENCH_PORTAL_COOKIE: here it is the access token.
 # Each wrk thread has its own Lua state; ``done`` runs once and reads the others' counters through ``setup``.
-LUA = r"""
--- written by bench/bench_api.py for one run; removed at its end
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_PORTAL_COOKIE")
-wrk.headers["Accept"] = "application/json"
-
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  non2xx = 0
-  redirects = 0
-  statuses = {}
-end
-
-function response(status, headers, body)
-  if status < 200 or status > 299 then
-    non2xx = non2xx + 1
-    if status >= 300 and status < 400 then
-      redirects = redirects + 1
-    end
-    local key = tostring(status)
-    statuses[key] = (statuses[key] or 0) + 1
-  end
-end
-
-function done(summary, latency, requests)
-  local non, moved, by_status = 0, 0, {}
-  for _, thread in ipairs(threads) do
-    non = non + thread:get("non2xx")
-    moved = moved + thread:get("redirects")
-    for key, count in pairs(thread:get("statuses")) do
-      by_status[key] = (by_status[key] or 0) + count
-    end
-  end
-  local e = summary.errors
-  io.write(string.format("BENCH requests %d\n", summary.requests))
-  io.write(string.format("BENCH duration_us %d\n", summary.duration))
-  io.write(string.format("BENCH bytes %d\n", summary.bytes))
-  for _, p in ipairs({50, 90, 95, 99}) do
-    io.write(string.format("BENCH p%d_us %.0f\n", p, latency:percentile(p)))
-  end
-  io.write(string.format("BENCH mean_us %.0f\n", latency.mean))
-  io.write(string.format("BENCH max_us %.0f\n", latency.max))
-  io.write(string.format("BENCH connect %d\n", e.connect))
-  io.write(string.format("BENCH read %d\n", e.read))
-  io.write(string.format("BENCH write %d\n", e.write))
-  io.write(string.format("BENCH timeout %d\n", e.timeout))
-  io.write(string.format("BENCH status %d\n", e.status))
-  io.write(string.format("BENCH non2xx %d\n", non))
-  io.write(string.format("BENCH redirects %d\n", moved))
-  local out = io.open(os.getenv("BENCH_API_STATUSES"), "w")
-  for key, count in pairs(by_status) do
-    out:write(string.format("%s %d\n", key, count))
-  end
-  out:close()
-end
-"""
+LUA = lua(
+    "bench_api.py",
+    'wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_PORTAL_COOKIE")\n'
+    'wrk.headers["Accept"] = "application/json"\n',
+    init="  statuses = {}\n",
+    response="    local key = tostring(status)\n    statuses[key] = (statuses[key] or 0) + 1\n",
+    locals=", by_status",
+    values=", {}",
+    gather='    for key, count in pairs(thread:get("statuses")) do\n'
+    "      by_status[key] = (by_status[key] or 0) + count\n"
+    "    end\n",
+    done='  local out = io.open(os.getenv("BENCH_API_STATUSES"), "w")\n'
+    "  for key, count in pairs(by_status) do\n"
+    '    out:write(string.format("%s %d\\n", key, count))\n'
+    "  end\n"
+    "  out:close()\n",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +153,7 @@ class Measured:
 
 
 def verdict(load: Load) -> str:
-    if load.errors or load.non2xx:
-        return "MISSED (errors)"
-    return "MET" if load.p95 <= TARGET_MS else "MISSED"
+    return load.verdict(TARGET_MS)
 
 
 def children_cpu_seconds() -> float:
@@ -215,18 +169,6 @@ def host_busy_seconds() -> float:
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal (guest is counted in user)
     return busy / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def lua_script() -> Iterator[Path]:
-    """The Lua script for wrk, in a temporary file removed at the end."""
-    with tempfile.NamedTemporaryFile("w", prefix="bench-api-", suffix=".lua", delete=False) as file:
-        file.write(LUA)
-    path = Path(file.name)
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def load_endpoint(
@@ -253,15 +195,8 @@ def get_json(base: str, path: str, token: str | None) -> tuple[int, str, bytes, 
     headers = {"Accept": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(base + path, headers=headers)
-    opener = urllib.request.build_opener(_NoRedirect)
-    started = time.perf_counter()
-    try:
-        with opener.open(request, timeout=30) as response:
-            status, kind, body = response.status, response.headers.get("Content-Type", ""), response.read()
-    except urllib.error.HTTPError as error:
-        status, kind, body = error.code, error.headers.get("Content-Type", ""), error.read()
-    return status, kind, body, 1000 * (time.perf_counter() - started)
+    status, answer, body, ms = fetch(base + path, headers, 30)
+    return status, answer.get("Content-Type", ""), body, ms
 
 
 def check_body(endpoint: Endpoint, status: int, kind: str, body: bytes, where: str) -> Any:
@@ -295,30 +230,10 @@ def describe_body(data: dict[str, Any]) -> str:
 # --- in-process: service time, statements, profile ------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Serial:
-    milliseconds: list[float]
-    cpu_milliseconds: list[float]
-    statements: int
-    database_ms: float
-
-
-def serial_requests(client: Any, endpoint: Endpoint, count: int) -> Serial:
-    """``count`` requests one after the other through the test client; the statements of the last one."""
-    from django.db import connection
-
-    times, cpu = [], []
-    counter = QueryCounter()
-    for _ in range(count):
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            started, cpu_started = time.perf_counter(), time.process_time()
-            response = client.get(endpoint.path)
-            times.append(1000 * (time.perf_counter() - started))
-            cpu.append(1000 * (time.process_time() - cpu_started))
-        if response.status_code != 200:
-            raise SystemExit(f"in-process {endpoint.path} answered {response.status_code}: {response.content[:600]!r}")
-    return Serial(times, cpu, counter.statements, 1000 * counter.seconds)
+def check_served(endpoint: Endpoint, i: int, response: Any) -> None:
+    """An endpoint's in-process answer: 200."""
+    if response.status_code != 200:
+        raise SystemExit(f"in-process {endpoint.path} answered {response.status_code}: {response.content[:600]!r}")
 
 
 # Where an API request's time goes: (the file's path ends with, the function's qualified name) -> label.
@@ -336,23 +251,9 @@ PHASES = {
 
 def profile_endpoint(client: Any, endpoint: Endpoint, requests: int, top: int) -> None:
     """Run ``requests`` requests of the endpoint under cProfile: the time by phase and function, the SQL."""
-    from django.db import connection
     from django.urls import resolve
 
-    profiler = cProfile.Profile()
-    log = SqlLog()
-    with connection.execute_wrapper(log):
-        started = time.perf_counter()
-        profiler.enable()
-        for _ in range(requests):
-            client.get(endpoint.path)
-        profiler.disable()
-        seconds = time.perf_counter() - started
-    print()
-    print(
-        f"--- {endpoint.label} ({endpoint.path}) under cProfile: {requests} requests in {seconds:.3f} s,"
-        f" {1000 * seconds / requests:.1f} ms each (the profiler's overhead inflates it)"
-    )
+    profiler, log, seconds = profiled_requests(client, endpoint, requests, 1)
     handler = resolve(endpoint.path).func.view_class.get.__code__
     dispatch = 0.0
     phases: dict[str, float] = dict.fromkeys(PHASES.values(), 0.0)
@@ -383,41 +284,32 @@ def profile_endpoint(client: Any, endpoint: Endpoint, requests: int, top: int) -
     print(f"  {'the handler (' + endpoint.label + ' get), its queries and valuing':<58} {share(handler_seconds)}")
     print(f"  {'the database driver (all statements)':<58} {share(log.seconds)}")
     print(profile_table(profiler, top))
-    total = sum(log.statements.values())
-    print()
-    print(f"SQL statements: {total / requests:.0f} per request, {len(log.statements)} distinct; most repeated:")
-    for sql, count in log.statements.most_common(8):
-        shown = " ".join(sql.split())
-        print(f"  {count / requests:6.1f} per request  {shown[:150]}{'...' if len(shown) > 150 else ''}")
+    print_statements(log, requests, 8)
 
 
 # --- main -----------------------------------------------------------------------------------------
 
 
 def run(args: argparse.Namespace, url: str) -> int:
-    secret_key = secrets.token_urlsafe(50)
-    # Before django.setup(); the server inherits them (bench_portal.server_environment copies os.environ).
-    os.environ["SECRET_KEY"] = secret_key  # simplejwt signs and checks tokens with it
-    os.environ["JWT_ACCESS_SECONDS"] = JWT_ACCESS_SECONDS  # the token outlives the run
-    os.environ["API_RATE_USER"] = API_RATE_USER  # see the note printed below
-    setup_django(url)
+    # Before django.setup(); the server inherits them (bench_portal.server_environment copies os.environ), and
+    # simplejwt signs and checks tokens with the random SECRET_KEY that ``start`` sets.
+    environment = {
+        "JWT_ACCESS_SECONDS": JWT_ACCESS_SECONDS,  # the token outlives the run
+        "API_RATE_USER": API_RATE_USER,  # see the note printed below
+    }
+    secret_key = start(url, environment)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connections
     from django.db.models import Count
     from django.test import Client as TestClient
-    from django.test.utils import override_settings
     from django.urls import reverse
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from harvesting.models import Opportunity, OpportunityStatus, RunStatus
-    from harvesting.scanning import scan_start
+    from harvesting.models import Opportunity, OpportunityStatus
     from harvesting.selectors import open_opportunities_for_user
-    from portfolios.demo import DEMO_FIRM_SLUG
-    from portfolios.models import Account, Firm, User
+    from portfolios.models import Account, User
     from portfolios.selectors import households_for_user
 
-    print(f"database:                 {describe_database(url)}")
     print(
         f"throttle RAISED:          API_RATE_USER={settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['user']} for"
         " this benchmark (default 1200/min): one user's 20 concurrent connections ask far more than that, and the"
@@ -427,19 +319,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         f"token:                    JWT_ACCESS_SECONDS={JWT_ACCESS_SECONDS} (the default 15 minutes could expire"
         " during the run); the server shares this process's random SECRET_KEY, which signs the token"
     )
-    setup: list[tuple[str, float]] = []
-    for command in ("migrate", "load_prices", "seed_demo"):
-        started = time.perf_counter()
-        call_command(command, verbosity=0, stdout=io.StringIO(), stderr=io.StringIO())
-        setup.append((command, time.perf_counter() - started))
-    firm = Firm.objects.get(slug=DEMO_FIRM_SLUG)
-    started = time.perf_counter()
-    harvest_run = scan_start(firm=firm)
-    setup.append(("scan", time.perf_counter() - started))
-    harvest_run.refresh_from_db()
-    if harvest_run.status != RunStatus.DONE:
-        raise SystemExit(f"the firm-wide scan did not finish: {harvest_run.status}, error {harvest_run.error!r}")
-    print("set-up (untimed):         " + ", ".join(f"{command} {seconds:.1f} s" for command, seconds in setup))
+    firm, harvest_run = demo_book()
 
     maya = User.objects.get(email=MAYA)
     token = str(RefreshToken.for_user(maya).access_token)
@@ -502,8 +382,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         check_body(endpoint, response.status_code, response.get("Content-Type", ""), response.content, "in-process")
     connections.close_all()  # the server's workers are the database's only users while it is loaded
 
-    measured: dict[str, Measured] = {}
-    with lua_script() as script, gunicorn(url, secret_key, args.workers, args.threads) as server:
+    with lua_script(LUA, "bench-api-") as script, gunicorn(url, secret_key, args.workers, args.threads) as server:
         base = server.base
         checked = []
         for endpoint in endpoints:
@@ -515,125 +394,63 @@ def run(args: argparse.Namespace, url: str) -> int:
         if status != 401:
             raise SystemExit(f"{endpoints[0].path} without a token answered {status}, not 401: {body[:300]!r}")
         print(f"checked (no token):       {endpoints[0].path} answers 401")
-        started = time.perf_counter()
-        warm = {e.label: load_endpoint(base, e, token, script, args, args.warmup) for e in endpoints}
-        print(
-            f"warm-up (untimed):        {args.warmup:g} s of the same load per endpoint ("
-            + ", ".join(f"{label} {w.load.requests} requests" for label, w in warm.items())
-            + f"); {time.perf_counter() - started:.1f} s"
-        )
-        print(
-            f"timed:                    wrk -t2 -c{args.connections} -d{args.seconds:g}s --timeout={args.timeout:g}s"
-            " --latency, one endpoint after the other"
-        )
-        print(host_line("before the load"))
-        for endpoint in endpoints:
+
+        def timed(endpoint: Endpoint) -> Measured:
             cpu, busy = workers_cpu_seconds(server.pid), host_busy_seconds()
             result = load_endpoint(base, endpoint, token, script, args, args.seconds)
             busy = host_busy_seconds() - busy
             load = dataclasses.replace(result.load, cpu_seconds=workers_cpu_seconds(server.pid) - cpu)
-            measured[endpoint.label] = dataclasses.replace(result, load=load, host_busy_seconds=busy)
-        print(host_line("after the load"))
+            return dataclasses.replace(result, load=load, host_busy_seconds=busy)
+
+        measured = warm_and_time(
+            endpoints,
+            "endpoint",
+            args,
+            lambda endpoint: load_endpoint(base, endpoint, token, script, args, args.warmup).load.requests,
+            timed,
+        )
 
     print()
-    print(
-        f"{'endpoint':<16} {'req/s':>7} {'p50 ms':>8} {'p90 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        f" {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10} {'CPUs used':>9} {'wrk ms/req':>10}"
-        f" {'others CPUs':>11}  p95 <= {TARGET_MS:.0f} ms"
-    )
+    print(table_header("endpoint", 16) + f" {'wrk ms/req':>10} {'others CPUs':>11}  p95 <= {TARGET_MS:.0f} ms")
     for endpoint in endpoints:
         result = measured[endpoint.label]
         load = result.load
         others = max(0.0, (result.host_busy_seconds - load.cpu_seconds - result.wrk_cpu_seconds) / load.seconds)
-        print(
-            f"{endpoint.label:<16} {load.rate:7.1f} {load.p50:8.1f} {load.p90:8.1f} {load.p95:8.1f} {load.p99:8.1f}"
-            f" {load.max:8.1f} {load.errors:6d} {load.non2xx:7d} {load.cpu_ms:10.1f}"
-            f" {load.cpu_seconds / load.seconds:9.2f} {result.wrk_cpu_ms:10.1f} {others:11.2f}  {verdict(load)}"
-        )
-    print(
-        f"(CPU: the {args.workers} gunicorn workers' user+system CPU during the load, per request and per second"
-        f" of load, of the host's {os.cpu_count()} CPUs; wrk ms/req: wrk's own CPU per request; others CPUs: the"
+        print(table_row(endpoint.label, 16, load) + f" {result.wrk_cpu_ms:10.1f} {others:11.2f}  {verdict(load)}")
+    print_cpu_note(
+        args.workers,
+        "wrk ms/req: wrk's own CPU per request; others CPUs: the"
         " CPUs the host's other processes kept busy meanwhile (from /proc/stat; with PostgreSQL its server's"
-        " processes are among them); errors: socket errors and timeouts)"
+        " processes are among them); errors: socket errors and timeouts)",
     )
     for endpoint in endpoints:
         result = measured[endpoint.label]
         load = result.load
         if load.errors or load.non2xx:
             by_status = ", ".join(f"{count} x {status}" for status, count in sorted(result.statuses.items()))
-            print(
-                f"  {endpoint.label}: {load.socket_errors} socket errors, {load.timeouts} timeouts"
-                f" (> {args.timeout:g} s), {load.non2xx} non-2xx responses ({by_status or 'none'})",
-                file=sys.stderr,
-            )
-    rate = args.connections / (TARGET_MS / 1000)
-    print(
-        f"(budget: with {args.connections} requests always in flight, the mean latency is {args.connections} / the"
-        f" requests per second (Little's law), so p95 <= {TARGET_MS:.0f} ms needs more than {rate:.0f} requests/s:"
-        f" at most {1000 * (os.cpu_count() or 1) / rate:.1f} ms of CPU per request for the workers and wrk together,"
-        f" on the host's {os.cpu_count()} CPUs with nothing else running)"
-    )
+            print_errors(endpoint.label, load, args.timeout, f" ({by_status or 'none'})")
+    print_budget(args.connections, TARGET_MS)
     met = all(verdict(m.load) == "MET" for m in measured.values())
     print(f"ALL GET ENDPOINTS p95 <= {TARGET_MS:.0f} ms: {'MET' if met else 'MISSED'}")
 
-    print()
-    print(
-        f"in-process, one request at a time (test client, DEBUG off, server stopped; {args.serial} requests"
-        " per endpoint after one untimed):"
+    in_process(
+        client,
+        endpoints,
+        args,
+        "endpoint",
+        16,
+        check_served,
+        lambda endpoint: verdict(measured[endpoint.label].load) != "MET",
+        profile_endpoint,
     )
-    with override_settings(DEBUG=False):
-        for endpoint in endpoints:
-            client.get(endpoint.path)  # this process's caches, as the warm-up filled the workers'
-            serial = serial_requests(client, endpoint, args.serial)
-            ms = serial.milliseconds
-            queued = statistics.median(ms) * args.connections / args.workers
-            print(
-                f"  {endpoint.label:<16} {statistics.median(ms):6.1f} ms median (best {min(ms):.1f},"
-                f" worst {max(ms):.1f}), {statistics.median(serial.cpu_milliseconds):.1f} ms CPU;"
-                f" {serial.statements} SQL statements, {serial.database_ms:.1f} ms in the database driver;"
-                f" x {args.connections} in flight / {args.workers} workers = {queued:.0f} ms"
-            )
-        chosen = [
-            endpoint
-            for endpoint in endpoints
-            if args.profile == "all" or (args.profile == "missed" and verdict(measured[endpoint.label].load) != "MET")
-        ]
-        for endpoint in chosen:
-            profile_endpoint(client, endpoint, args.profile_requests, args.top)
     connections.close_all()
     return 0 if met else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="e.g. postgres://postgres@127.0.0.1:5432/taxharvest_bench_api (created and dropped);"
-        " default a new SQLite file",
+    return bench_main(
+        argv, __doc__, run, noun="endpoint", database="taxharvest_bench_api", serial=20, profile_requests=20
     )
-    parser.add_argument("--reuse-database", action="store_true", help="run on an existing PostgreSQL database")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: CPUs)")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1)")
-    parser.add_argument("--connections", type=int, default=20, help="concurrent requests (wrk -c)")
-    parser.add_argument("--seconds", type=float, default=15, help="timed load per endpoint (wrk -d)")
-    parser.add_argument("--warmup", type=float, default=3, help="untimed load per endpoint before the timed load")
-    parser.add_argument("--timeout", type=float, default=10, help="wrk's timeout per request, in seconds")
-    parser.add_argument("--serial", type=int, default=20, help="in-process requests per endpoint, one at a time")
-    parser.add_argument("--profile", choices=("missed", "all", "none"), default="missed", help="endpoints to profile")
-    parser.add_argument("--profile-requests", type=int, default=20, help="requests per endpoint under cProfile")
-    parser.add_argument("--top", type=int, default=25, help="functions to list in a profile")
-    args = parser.parse_args(argv)
-    if shutil.which("wrk") is None and not Path("/usr/bin/wrk").exists():
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    signal.signal(signal.SIGTERM, _terminated)
-    os.chdir(ROOT)
-    try:
-        with fresh_database(args.database_url, args.reuse_database) as url:
-            return run(args, url)
-    except KeyboardInterrupt:
-        print("interrupted: the server was stopped, and a database this run created was removed", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ import argparse
 import contextlib
 import cProfile
 import dataclasses
+import functools
 import html
 import io
 import os
@@ -76,6 +77,7 @@ import shutil
 import signal
 import socket
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
@@ -83,11 +85,11 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -99,11 +101,12 @@ TARGET_MS = 150.0
 MAYA = "maya.chen@harborview.example"
 
 # wrk runs this in each of its threads (each has its own Lua state); ``done`` runs once, at the end, and
-# reads the other threads' counters through the thread objects that ``setup`` kept.
-LUA = r"""
--- written by bench/bench_portal.py for one run; removed at its end
-wrk.headers["Cookie"] = os.getenv("BENCH_PORTAL_COOKIE")
-
+# reads the other threads' counters through the thread objects that ``setup`` kept. The $-names are where a
+# benchmark adds its own lines (``lua``); the script both share counts the answers that are not 2xx.
+LUA_TEMPLATE = string.Template(
+    r"""
+-- written by bench/$script for one run; removed at its end
+${headers}
 local threads = {}
 
 function setup(thread)
@@ -113,7 +116,7 @@ end
 function init(args)
   non2xx = 0
   redirects = 0
-end
+${init}end
 
 function response(status, headers, body)
   if status < 200 or status > 299 then
@@ -121,15 +124,15 @@ function response(status, headers, body)
     if status >= 300 and status < 400 then
       redirects = redirects + 1
     end
-  end
+${response}  end
 end
 
 function done(summary, latency, requests)
-  local non, moved = 0, 0
+  local non, moved${locals} = 0, 0${values}
   for _, thread in ipairs(threads) do
     non = non + thread:get("non2xx")
     moved = moved + thread:get("redirects")
-  end
+${gather}  end
   local e = summary.errors
   io.write(string.format("BENCH requests %d\n", summary.requests))
   io.write(string.format("BENCH duration_us %d\n", summary.duration))
@@ -146,8 +149,20 @@ function done(summary, latency, requests)
   io.write(string.format("BENCH status %d\n", e.status))
   io.write(string.format("BENCH non2xx %d\n", non))
   io.write(string.format("BENCH redirects %d\n", moved))
-end
+${done}end
 """
+)
+
+
+def lua(script: str, headers: str, **added: str) -> str:
+    """The wrk script: ``headers`` and the lines ``added`` (init, response, gather, done; each ends with a
+    newline) in it; ``locals`` and ``values`` extend the ``local`` statement of ``done``."""
+    places = dict.fromkeys(("init", "response", "locals", "values", "gather", "done"), "")
+    places.update(added)
+    return LUA_TEMPLATE.substitute(places, script=script, headers=headers)
+
+
+LUA = lua("bench_portal.py", 'wrk.headers["Cookie"] = os.getenv("BENCH_PORTAL_COOKIE")\n')
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +204,10 @@ class Load:
     def errors(self) -> int:
         return self.socket_errors + self.timeouts
 
-    def verdict(self) -> str:
+    def verdict(self, target_ms: float = TARGET_MS) -> str:
         if self.errors or self.non2xx:
             return "MISSED (errors)"
-        return "MET" if self.p95 <= TARGET_MS else "MISSED"
+        return "MET" if self.p95 <= target_ms else "MISSED"
 
 
 @dataclass(slots=True)
@@ -328,10 +343,10 @@ def gunicorn(url: str, secret_key: str, workers: int, threads: int) -> Iterator[
 
 
 @contextlib.contextmanager
-def lua_script() -> Iterator[Path]:
+def lua_script(text: str = LUA, prefix: str = "bench-portal-") -> Iterator[Path]:
     """The Lua script for wrk, in a temporary file removed at the end."""
-    with tempfile.NamedTemporaryFile("w", prefix="bench-portal-", suffix=".lua", delete=False) as file:
-        file.write(LUA)
+    with tempfile.NamedTemporaryFile("w", prefix=prefix, suffix=".lua", delete=False) as file:
+        file.write(text)
     path = Path(file.name)
     try:
         yield path
@@ -351,25 +366,33 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer to report, not to follow
 
 
+def fetch(url: str, headers: dict[str, str], timeout: float) -> tuple[int, Any, bytes, float]:
+    """One plain request (redirects not followed): the status, the headers, the body and the milliseconds."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers=headers)
+    started = time.perf_counter()
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            status, answer, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer, body = error.code, error.headers, error.read()
+    return status, answer, body, 1000 * (time.perf_counter() - started)
+
+
 def check_page(base: str, page: Page, cookie: str) -> tuple[int, float]:
     """One plain request: 200 with the page's heading, or exit naming what came back.
 
     Returns the body's bytes and the milliseconds it took (the first request of a worker: cold).
     """
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(base + page.path, headers={"Cookie": cookie})
-    started = time.perf_counter()
-    try:
-        with opener.open(request, timeout=60) as response:
-            status, body, location = response.status, response.read().decode(), ""
-    except urllib.error.HTTPError as exc:
-        status, body, location = exc.code, exc.read().decode(errors="replace"), exc.headers.get("Location", "")
+    status, headers, raw, ms = fetch(base + page.path, {"Cookie": cookie}, 60)
+    body = raw.decode(errors="replace")
+    location = "" if status == 200 else headers.get("Location", "")
     if status != 200:
         hint = " (the session cookie is not accepted)" if "/accounts/" in location else ""
         raise SystemExit(f"{page.label} {page.path} answered {status} {location}{hint}")
     if f"<h1>{page.heading}</h1>" not in body:
         raise SystemExit(f"{page.label} {page.path} answered 200 without <h1>{page.heading}</h1>")
-    return len(body.encode()), 1000 * (time.perf_counter() - started)
+    return len(raw), ms
 
 
 def wrk(base: str, page: Page, cookie: str, script: Path, connections: int, seconds: float, timeout: float) -> Load:
@@ -425,6 +448,20 @@ def host_line(when: str) -> str:
 # --- in-process: service time, statements, profile ------------------------------------------------
 
 
+class Target(Protocol):
+    """A page or an endpoint: what the steps both benchmarks share read of it."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+
+T = TypeVar("T", bound=Target)
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
 class Serial:
     milliseconds: list[float]
@@ -433,8 +470,11 @@ class Serial:
     database_ms: float
 
 
-def serial_requests(client: Any, page: Page, count: int) -> Serial:
-    """``count`` requests one after the other through the test client; the statements of the last one."""
+def serial_requests(client: Any, path: str, count: int, check: Callable[[int, Any], None]) -> Serial:
+    """``count`` requests one after the other through the test client; the statements of the last one.
+
+    ``check(i, response)`` exits when the ``i``-th answer is not what it should be.
+    """
     from django.db import connection
 
     times, cpu = [], []
@@ -443,18 +483,65 @@ def serial_requests(client: Any, page: Page, count: int) -> Serial:
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
             started, cpu_started = time.perf_counter(), time.process_time()
-            response = client.get(page.path)
+            response = client.get(path)
             times.append(1000 * (time.perf_counter() - started))
             cpu.append(1000 * (time.process_time() - cpu_started))
-        if response.status_code != 200 or (i == 0 and f"<h1>{page.heading}</h1>" not in response.content.decode()):
-            raise SystemExit(f"in-process {page.path} answered {response.status_code} without its heading")
+        check(i, response)
     return Serial(times, cpu, counter.statements, 1000 * counter.seconds)
 
 
-def profile_page(client: Any, page: Page, requests: int, top: int) -> None:
-    """Run ``requests`` requests of the page under cProfile: the time by phase and function, the SQL."""
+def check_served(page: Page, i: int, response: Any) -> None:
+    """A page's in-process answer: 200, with its heading the first time."""
+    if response.status_code != 200 or (i == 0 and f"<h1>{page.heading}</h1>" not in response.content.decode()):
+        raise SystemExit(f"in-process {page.path} answered {response.status_code} without its heading")
+
+
+def in_process(
+    client: Any,
+    targets: Sequence[T],
+    args: argparse.Namespace,
+    noun: str,
+    width: int,
+    check: Callable[[T, int, Any], None],
+    missed: Callable[[T], bool],
+    profile: Callable[[Any, T, int, int], None],
+) -> None:
+    """One request at a time through the test client (``DEBUG`` off, the server stopped), then the profiles.
+
+    What a request costs when it does not wait for others: ``--serial`` requests per target after one
+    untimed; then ``profile`` runs for the targets that ``--profile`` asks for (``missed``: the target).
+    """
+    from django.test.utils import override_settings
+
+    print()
+    print(
+        f"in-process, one request at a time (test client, DEBUG off, server stopped; {args.serial} requests"
+        f" per {noun} after one untimed):"
+    )
+    with override_settings(DEBUG=False):
+        for target in targets:
+            client.get(target.path)  # this process's caches, as the warm-up filled the workers'
+            serial = serial_requests(client, target.path, args.serial, functools.partial(check, target))
+            ms = serial.milliseconds
+            queued = statistics.median(ms) * args.connections / args.workers
+            print(
+                f"  {target.label:<{width}} {statistics.median(ms):6.1f} ms median (best {min(ms):.1f},"
+                f" worst {max(ms):.1f}), {statistics.median(serial.cpu_milliseconds):.1f} ms CPU;"
+                f" {serial.statements} SQL statements, {serial.database_ms:.1f} ms in the database driver;"
+                f" x {args.connections} in flight / {args.workers} workers = {queued:.0f} ms"
+            )
+        chosen = [
+            target for target in targets if args.profile == "all" or (args.profile == "missed" and missed(target))
+        ]
+        for target in chosen:
+            profile(client, target, args.profile_requests, args.top)
+
+
+def profiled_requests(
+    client: Any, target: Target, requests: int, decimals: int
+) -> tuple[cProfile.Profile, SqlLog, float]:
+    """``requests`` requests of the target under cProfile, with every SQL statement logged; the seconds they took."""
     from django.db import connection
-    from django.urls import resolve
 
     profiler = cProfile.Profile()
     log = SqlLog()
@@ -462,14 +549,32 @@ def profile_page(client: Any, page: Page, requests: int, top: int) -> None:
         started = time.perf_counter()
         profiler.enable()
         for _ in range(requests):
-            client.get(page.path)
+            client.get(target.path)
         profiler.disable()
         seconds = time.perf_counter() - started
     print()
     print(
-        f"--- {page.label} ({page.path}) under cProfile: {requests} requests in {seconds:.3f} s,"
-        f" {1000 * seconds / requests:.0f} ms each (the profiler's overhead inflates it)"
+        f"--- {target.label} ({target.path}) under cProfile: {requests} requests in {seconds:.3f} s,"
+        f" {1000 * seconds / requests:.{decimals}f} ms each (the profiler's overhead inflates it)"
     )
+    return profiler, log, seconds
+
+
+def print_statements(log: SqlLog, requests: int, most: int) -> None:
+    """The SQL statements per request and the ``most`` most repeated ones."""
+    total = sum(log.statements.values())
+    print()
+    print(f"SQL statements: {total / requests:.0f} per request, {len(log.statements)} distinct; most repeated:")
+    for sql, count in log.statements.most_common(most):
+        shown = " ".join(sql.split())
+        print(f"  {count / requests:6.1f} per request  {shown[:150]}{'...' if len(shown) > 150 else ''}")
+
+
+def profile_page(client: Any, page: Page, requests: int, top: int) -> None:
+    """Run ``requests`` requests of the page under cProfile: the time by phase and function, the SQL."""
+    from django.urls import resolve
+
+    profiler, log, seconds = profiled_requests(client, page, requests, 0)
     view = resolve(page.path).func
     while hasattr(view, "__wrapped__"):  # login_required and the like
         view = view.__wrapped__
@@ -495,12 +600,7 @@ def profile_page(client: Any, page: Page, requests: int, top: int) -> None:
         f" {share(max(0.0, seconds - cumulative['view']))}"
     )
     print(profile_table(profiler, top))
-    total = sum(log.statements.values())
-    print()
-    print(f"SQL statements: {total / requests:.0f} per request, {len(log.statements)} distinct; most repeated:")
-    for sql, count in log.statements.most_common(5):
-        shown = " ".join(sql.split())
-        print(f"  {count / requests:6.1f} per request  {shown[:150]}{'...' if len(shown) > 150 else ''}")
+    print_statements(log, requests, 5)
 
 
 # --- main -----------------------------------------------------------------------------------------
@@ -518,25 +618,29 @@ def describe_database(url: str) -> str:
     return f"{connection.vendor} at {url.split('@')[-1]}"
 
 
-def run(args: argparse.Namespace, url: str) -> int:
+def start(url: str, environment: dict[str, str] | None = None) -> str:
+    """A random ``SECRET_KEY`` and ``environment`` set, then ``django.setup()``; the database printed.
+
+    Set before ``django.setup()``; the server inherits them (``server_environment`` copies ``os.environ``)
+    and signs with the same key. Returns the key.
+    """
     secret_key = secrets.token_urlsafe(50)
     os.environ["SECRET_KEY"] = secret_key  # before django.setup(): the server signs with the same key
+    os.environ.update(environment or {})
     setup_django(url)
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
-    from django.db.models import Count
-    from django.test import Client
-    from django.test.utils import override_settings
-    from django.urls import reverse
-
-    from harvesting.models import Opportunity, OpportunityStatus, RunStatus
-    from harvesting.scanning import scan_start
-    from portfolios.demo import DEMO_FIRM_SLUG, DEMO_PASSWORD
-    from portfolios.models import Firm, TaxLot, User
-    from portfolios.selectors import households_for_user
-
     print(f"database:                 {describe_database(url)}")
+    return secret_key
+
+
+def demo_book() -> tuple[Any, Any]:
+    """Untimed: ``migrate``, ``load_prices``, ``seed_demo``, a firm-wide scan inline; the demo firm and the run."""
+    from django.core.management import call_command
+
+    from harvesting.models import RunStatus
+    from harvesting.scanning import scan_start
+    from portfolios.demo import DEMO_FIRM_SLUG
+    from portfolios.models import Firm
+
     setup: list[tuple[str, float]] = []
     for command in ("migrate", "load_prices", "seed_demo"):
         started = time.perf_counter()
@@ -550,6 +654,95 @@ def run(args: argparse.Namespace, url: str) -> int:
     if harvest_run.status != RunStatus.DONE:
         raise SystemExit(f"the firm-wide scan did not finish: {harvest_run.status}, error {harvest_run.error!r}")
     print("set-up (untimed):         " + ", ".join(f"{command} {seconds:.1f} s" for command, seconds in setup))
+    return firm, harvest_run
+
+
+def warm_and_time(
+    targets: Sequence[T],
+    noun: str,
+    args: argparse.Namespace,
+    warm: Callable[[T], int],
+    timed: Callable[[T], R],
+) -> dict[str, R]:
+    """The untimed warm-up (``warm`` returns its requests), then the timed load of each target, one after the other.
+
+    The host's load average and the reference loop are printed before and after the timed load.
+    """
+    started = time.perf_counter()
+    warmed = {target.label: warm(target) for target in targets}
+    print(
+        f"warm-up (untimed):        {args.warmup:g} s of the same load per {noun} ("
+        + ", ".join(f"{label} {requests} requests" for label, requests in warmed.items())
+        + f"); {time.perf_counter() - started:.1f} s"
+    )
+    print(
+        f"timed:                    wrk -t2 -c{args.connections} -d{args.seconds:g}s --timeout={args.timeout:g}s"
+        f" --latency, one {noun} after the other"
+    )
+    print(host_line("before the load"))
+    results = {target.label: timed(target) for target in targets}
+    print(host_line("after the load"))
+    return results
+
+
+def table_header(noun: str, width: int) -> str:
+    """The columns the two benchmarks' tables share (each adds its own after them)."""
+    return (
+        f"{noun:<{width}} {'req/s':>7} {'p50 ms':>8} {'p90 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10} {'CPUs used':>9}"
+    )
+
+
+def table_row(label: str, width: int, load: Load) -> str:
+    return (
+        f"{label:<{width}} {load.rate:7.1f} {load.p50:8.1f} {load.p90:8.1f} {load.p95:8.1f} {load.p99:8.1f}"
+        f" {load.max:8.1f} {load.errors:6d} {load.non2xx:7d} {load.cpu_ms:10.1f}"
+        f" {load.cpu_seconds / load.seconds:9.2f}"
+    )
+
+
+def print_cpu_note(workers: int, rest: str) -> None:
+    """The note under the table on its CPU columns: the workers' CPU, then ``rest`` on the benchmark's own."""
+    print(
+        f"(CPU: the {workers} gunicorn workers' user+system CPU during the load, per request and per second"
+        f" of load, of the host's {os.cpu_count()} CPUs; {rest}"
+    )
+
+
+def print_errors(label: str, load: Load, timeout: float, detail: str) -> None:
+    """On stderr: a target's socket errors, timeouts and answers that are not 2xx, then ``detail`` on the latter."""
+    print(
+        f"  {label}: {load.socket_errors} socket errors, {load.timeouts} timeouts (> {timeout:g} s),"
+        f" {load.non2xx} non-2xx responses{detail}",
+        file=sys.stderr,
+    )
+
+
+def print_budget(connections: int, target_ms: float) -> None:
+    """What the target allows: the requests per second it needs, and so the CPU per request on this host."""
+    rate = connections / (target_ms / 1000)
+    print(
+        f"(budget: with {connections} requests always in flight, the mean latency is {connections} / the"
+        f" requests per second (Little's law), so p95 <= {target_ms:.0f} ms needs more than {rate:.0f} requests/s:"
+        f" at most {1000 * (os.cpu_count() or 1) / rate:.1f} ms of CPU per request for the workers and wrk together,"
+        f" on the host's {os.cpu_count()} CPUs with nothing else running)"
+    )
+
+
+def run(args: argparse.Namespace, url: str) -> int:
+    secret_key = start(url)
+    from django.conf import settings
+    from django.db import connections
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    from harvesting.models import Opportunity, OpportunityStatus
+    from portfolios.demo import DEMO_PASSWORD
+    from portfolios.models import TaxLot, User
+    from portfolios.selectors import households_for_user
+
+    firm, harvest_run = demo_book()
 
     maya = User.objects.get(email=MAYA)
     households = households_for_user(maya).annotate(lots=Count("accounts__lots")).order_by("-lots", "name")
@@ -589,7 +782,6 @@ def run(args: argparse.Namespace, url: str) -> int:
     )
     connections.close_all()  # the server's workers are the database's only users while it is loaded
 
-    loads: dict[str, Load] = {}
     with lua_script() as script, gunicorn(url, secret_key, args.workers, args.threads) as server:
         base = server.base
         checked = {page.label: check_page(base, page, cookie) for page in pages}
@@ -601,107 +793,73 @@ def run(args: argparse.Namespace, url: str) -> int:
             )
             + " (one cold request each)"
         )
-        started = time.perf_counter()
-        warm = {
-            page.label: wrk(base, page, cookie, script, args.connections, args.warmup, args.timeout) for page in pages
-        }
-        print(
-            f"warm-up (untimed):        {args.warmup:g} s of the same load per page ("
-            + ", ".join(f"{label} {w.requests} requests" for label, w in warm.items())
-            + f"); {time.perf_counter() - started:.1f} s"
-        )
-        print(
-            f"timed:                    wrk -t2 -c{args.connections} -d{args.seconds:g}s --timeout={args.timeout:g}s"
-            " --latency, one page after the other"
-        )
-        print(host_line("before the load"))
-        for page in pages:
+
+        def timed(page: Page) -> Load:
             cpu = workers_cpu_seconds(server.pid)
             load = wrk(base, page, cookie, script, args.connections, args.seconds, args.timeout)
-            loads[page.label] = dataclasses.replace(load, cpu_seconds=workers_cpu_seconds(server.pid) - cpu)
-        print(host_line("after the load"))
+            return dataclasses.replace(load, cpu_seconds=workers_cpu_seconds(server.pid) - cpu)
+
+        loads = warm_and_time(
+            pages,
+            "page",
+            args,
+            lambda page: wrk(base, page, cookie, script, args.connections, args.warmup, args.timeout).requests,
+            timed,
+        )
 
     print()
-    print(
-        f"{'page':<14} {'req/s':>7} {'p50 ms':>8} {'p90 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        f" {'errors':>6} {'non-2xx':>7} {'CPU ms/req':>10} {'CPUs used':>9}  p95 <= {TARGET_MS:.0f} ms"
-    )
+    print(table_header("page", 14) + f"  p95 <= {TARGET_MS:.0f} ms")
     for page in pages:
         load = loads[page.label]
-        print(
-            f"{page.label:<14} {load.rate:7.1f} {load.p50:8.1f} {load.p90:8.1f} {load.p95:8.1f} {load.p99:8.1f}"
-            f" {load.max:8.1f} {load.errors:6d} {load.non2xx:7d} {load.cpu_ms:10.1f}"
-            f" {load.cpu_seconds / load.seconds:9.2f}  {load.verdict()}"
-        )
-    print(
-        f"(CPU: the {args.workers} gunicorn workers' user+system CPU during the load, per request and per second"
-        f" of load, of the host's {os.cpu_count()} CPUs; wrk and the host's other processes had the rest)"
-    )
+        print(table_row(page.label, 14, load) + f"  {load.verdict()}")
+    print_cpu_note(args.workers, "wrk and the host's other processes had the rest)")
     for page in pages:
         load = loads[page.label]
         if load.errors or load.non2xx:
-            print(
-                f"  {page.label}: {load.socket_errors} socket errors, {load.timeouts} timeouts (> {args.timeout:g} s),"
-                f" {load.non2xx} non-2xx responses of which {load.redirects} redirects",
-                file=sys.stderr,
-            )
-    rate = args.connections / (TARGET_MS / 1000)
-    print(
-        f"(budget: with {args.connections} requests always in flight, the mean latency is {args.connections} / the"
-        f" requests per second (Little's law), so p95 <= {TARGET_MS:.0f} ms needs more than {rate:.0f} requests/s:"
-        f" at most {1000 * (os.cpu_count() or 1) / rate:.1f} ms of CPU per request for the workers and wrk together,"
-        f" on the host's {os.cpu_count()} CPUs with nothing else running)"
-    )
+            print_errors(page.label, load, args.timeout, f" of which {load.redirects} redirects")
+    print_budget(args.connections, TARGET_MS)
     met = all(load.verdict() == "MET" for load in loads.values())
     print(f"ALL PAGES p95 <= {TARGET_MS:.0f} ms: {'MET' if met else 'MISSED'}")
 
-    # In-process, one request at a time: what a request costs when it does not wait for others.
-    print()
-    print(
-        f"in-process, one request at a time (test client, DEBUG off, server stopped; {args.serial} requests"
-        " per page after one untimed):"
+    in_process(
+        client, pages, args, "page", 14, check_served, lambda page: loads[page.label].verdict() != "MET", profile_page
     )
-    with override_settings(DEBUG=False):
-        for page in pages:
-            client.get(page.path)  # this process's caches, as the warm-up filled the workers'
-            serial = serial_requests(client, page, args.serial)
-            ms = serial.milliseconds
-            queued = statistics.median(ms) * args.connections / args.workers
-            print(
-                f"  {page.label:<14} {statistics.median(ms):6.1f} ms median (best {min(ms):.1f}, worst {max(ms):.1f}),"
-                f" {statistics.median(serial.cpu_milliseconds):.1f} ms CPU; {serial.statements} SQL statements,"
-                f" {serial.database_ms:.1f} ms in the database driver;"
-                f" x {args.connections} in flight / {args.workers} workers = {queued:.0f} ms"
-            )
-        chosen = [
-            page
-            for page in pages
-            if args.profile == "all" or (args.profile == "missed" and loads[page.label].verdict() != "MET")
-        ]
-        for page in chosen:
-            profile_page(client, page, args.profile_requests, args.top)
     connections.close_all()
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def bench_main(
+    argv: list[str] | None,
+    doc: str,
+    run: Callable[[argparse.Namespace, str], int],
+    *,
+    noun: str,
+    database: str,
+    serial: int,
+    profile_requests: int,
+) -> int:
+    """The command line both benchmarks share (with their own nouns and defaults), then ``run`` on a fresh database.
+
+    Checks that wrk is installed, turns SIGTERM into an exit that stops the server and removes the database.
+    """
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument(
         "--database-url",
         default=None,
-        help="e.g. postgres://postgres@127.0.0.1:5432/taxharvest_bench_portal (created and dropped);"
-        " default a new SQLite file",
+        help=f"e.g. postgres://postgres@127.0.0.1:5432/{database} (created and dropped); default a new SQLite file",
     )
     parser.add_argument("--reuse-database", action="store_true", help="run on an existing PostgreSQL database")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: CPUs)")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent requests (wrk -c)")
-    parser.add_argument("--seconds", type=float, default=15, help="timed load per page (wrk -d)")
-    parser.add_argument("--warmup", type=float, default=3, help="untimed load per page before the timed load")
+    parser.add_argument("--seconds", type=float, default=15, help=f"timed load per {noun} (wrk -d)")
+    parser.add_argument("--warmup", type=float, default=3, help=f"untimed load per {noun} before the timed load")
     parser.add_argument("--timeout", type=float, default=10, help="wrk's timeout per request, in seconds")
-    parser.add_argument("--serial", type=int, default=10, help="in-process requests per page, one at a time")
-    parser.add_argument("--profile", choices=("missed", "all", "none"), default="missed", help="pages to profile")
-    parser.add_argument("--profile-requests", type=int, default=5, help="requests per page under cProfile")
+    parser.add_argument("--serial", type=int, default=serial, help=f"in-process requests per {noun}, one at a time")
+    parser.add_argument("--profile", choices=("missed", "all", "none"), default="missed", help=f"{noun}s to profile")
+    parser.add_argument(
+        "--profile-requests", type=int, default=profile_requests, help=f"requests per {noun} under cProfile"
+    )
     parser.add_argument("--top", type=int, default=25, help="functions to list in a profile")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None and not Path("/usr/bin/wrk").exists():
@@ -714,6 +872,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the server was stopped, and a database this run created was removed", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    return bench_main(
+        argv, __doc__, run, noun="page", database="taxharvest_bench_portal", serial=10, profile_requests=5
+    )
 
 
 if __name__ == "__main__":
