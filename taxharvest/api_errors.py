@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import status
@@ -24,6 +25,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # An error about particular fields names them, as DRF's own validation errors do.
         body: dict[str, Any] = exc.extra or {"detail": exc.message}
         return Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
+    if isinstance(exc, IntegrityError):
+        # Two requests raced to write the same thing (an account number, say): the loser changed nothing.
+        body = {"detail": "Another request changed the same data at the same moment; nothing was saved. Send it again."}
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)

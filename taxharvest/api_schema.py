@@ -25,6 +25,7 @@ FIELD_ERRORS = OpenApiResponse(
 )
 ERRORS_WITH_FIELDS: dict[int, OpenApiResponse] = {
     400: FIELD_ERRORS,
+    409: OpenApiResponse(Problem, "Another request wrote the same data at the same moment: nothing was saved."),
     422: OpenApiResponse(Problem, f"The {HEADER} was already used for a different request."),
     **ERRORS,
 }

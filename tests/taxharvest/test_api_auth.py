@@ -120,7 +120,7 @@ def test_the_openapi_schema_and_swagger_ui_are_served_from_our_own_files(client)
     }  # fmt: skip
     post = schema["paths"]["/api/portfolios"]["post"]
     assert {p["name"] for p in post["parameters"]} == {"Idempotency-Key"}
-    assert set(post["responses"]) == {"201", "400", "401", "403", "404", "422", "429"}
+    assert set(post["responses"]) == {"201", "400", "401", "403", "404", "409", "422", "429"}
     page = client.get("/api/schema/swagger-ui/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()

@@ -123,3 +123,18 @@ def test_copies_sent_at_once_create_one_portfolio_and_all_get_its_answer(alice, 
 def test_a_blank_or_non_ascii_key_is_a_400(alice, jane):
     for key in ("   ", "clé"):
         assert post(bearer(alice), NEW, key.encode().decode("latin-1")).status_code == 400
+
+
+def test_a_write_that_loses_a_race_is_a_409_that_saved_nothing(alice, jane, monkeypatch):
+    from django.db import IntegrityError
+
+    from portfolios import api as portfolios_api
+
+    def raced(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: portfolios_account.household_id, portfolios_account.number")
+
+    monkeypatch.setattr(portfolios_api, "portfolio_create", raced)
+    response = bearer(alice).post("/api/portfolios", NEW, format="json")
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("Another request changed the same data at the same moment")
+    assert Account.objects.count() == 0
