@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -241,7 +240,6 @@ def _owner(user: User, data: dict[str, Any]) -> Client:
     return _new_client(user, client_id, client_name, data.get("household_name", "").strip() or client_name)
 
 
-@transaction.atomic
 def _new_client(user: User, client_id: str, client_name: str, household_name: str) -> Client:
     if user.firm_id is None:
         raise ApplicationError("Only a member of a firm can add its clients.")

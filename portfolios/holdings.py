@@ -13,7 +13,7 @@ from decimal import Decimal
 from brokers.market_clock import market_date, market_now
 from harvesting.engine.holding import is_long_term, one_year_after
 from harvesting.engine.money import ZERO, to_cents
-from portfolios.models import Account, TaxLot
+from portfolios.models import Account, Security, TaxLot
 from portfolios.price_store import Quote, latest_quotes
 
 
@@ -92,9 +92,8 @@ def household_positions(accounts: Sequence[Account], at: datetime | None = None)
 
     Holding periods are judged on the quote's date, so a replayed history shows the terms of its day.
     """
-    lots = [lot for account in accounts for lot in account.lots.all()]
     at = at or market_now()
-    quotes = latest_quotes((lot.security_id for lot in lots), at=at)
+    quotes = _quotes([lot for account in accounts for lot in account.lots.all()], at)
     today = market_date(at)
     return [
         AccountValue(
@@ -106,19 +105,27 @@ def household_positions(accounts: Sequence[Account], at: datetime | None = None)
 
 
 def account_position(account: Account, lots: Sequence[TaxLot], at: datetime) -> AccountValue:
-    """Value ``lots`` (one account's, with ``security__latest`` selected) at their latest quotes, as
-    ``household_positions`` does. The latest-price cache rows came with the lots; only a security whose cached
-    price is after ``at`` (a clock behind the prices) or that has none takes ``latest_quotes``'s query."""
+    """Value one account's ``lots`` at their latest quotes, as ``household_positions`` does."""
+    quotes = _quotes(lots, at)
+    today = market_date(at)
+    return AccountValue(account=account, lots=[_lot_value(lot, quotes.get(lot.security_id), today) for lot in lots])
+
+
+def _quotes(lots: Sequence[TaxLot], at: datetime) -> dict[int, Quote]:
+    """Each lot's security's latest quote at ``at``. Where the lots came with ``security__latest`` selected, the
+    latest-price cache rows are already here; only a security whose cached price is after ``at`` (a clock behind
+    the prices), that has none, or that was loaded without it takes ``latest_quotes``'s query."""
     quotes: dict[int, Quote] = {}
     for lot in lots:
+        if not Security.latest.is_cached(lot.security):
+            continue
         latest = getattr(lot.security, "latest", None)
         if latest is not None and latest.timestamp <= at:
             quotes[lot.security_id] = Quote(latest.price, latest.timestamp, latest.simulated)
     missing = {lot.security_id for lot in lots} - quotes.keys()
     if missing:
         quotes.update(latest_quotes(missing, at=at))
-    today = market_date(at)
-    return AccountValue(account=account, lots=[_lot_value(lot, quotes.get(lot.security_id), today) for lot in lots])
+    return quotes
 
 
 def _lot_value(lot: TaxLot, quote: Quote | None, today: date) -> LotValue:

@@ -72,6 +72,33 @@ class ImportResult:
     households: int
 
 
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One lot of a portfolio created through the API: the brief's holdings record, resolved."""
+
+    security: Security
+    quantity: Decimal
+    cost_basis: Decimal
+    acquisition_date: date
+    lot: str = ""
+
+
+def transfer_in(account: Account, holding: Holding) -> Transaction:
+    """The ledger entry that brings an existing lot into ``account``: its own basis and acquisition date, and
+    its cost per share as the price (``transfer_price`` checks that it fits)."""
+    return Transaction(
+        account=account,
+        security=holding.security,
+        action=Action.TRANSFER_IN,
+        trade_date=holding.acquisition_date,
+        quantity=holding.quantity,
+        price=transfer_price(holding.cost_basis, holding.quantity),
+        cost_basis=holding.cost_basis,
+        acquired_on=holding.acquisition_date,
+        lot_name=holding.lot,
+    )
+
+
 def _open_file(
     filename: str, content: bytes, firm: Firm, kind: ImportKind, columns: Iterable[str]
 ) -> tuple[list[CsvRow], RowChecker]:
@@ -95,8 +122,8 @@ def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _security_lookup() -> dict[str, Security]:
-    """Map upper-cased symbols and names to securities, so a row may name either."""
+def securities_by_name() -> dict[str, Security]:
+    """Map upper-cased symbols and names to securities, so a row or a holding may name either."""
     lookup: dict[str, Security] = {}
     for security in Security.objects.all():
         lookup.setdefault(security.name.upper(), security)
@@ -104,7 +131,9 @@ def _security_lookup() -> dict[str, Security]:
     return lookup
 
 
-def _security(lookup: dict[str, Security], raw: str, name: str) -> Security:
+def security_named(lookup: dict[str, Security], raw: str, name: str = "security_name") -> Security:
+    """Return the security ``raw`` names; raise FieldError with the reason when it cannot be held."""
+    raw = raw.strip()
     if not raw:
         raise FieldError(f"{name} is empty")
     security = lookup.get(raw.upper())
@@ -183,40 +212,25 @@ def holdings_import(
     """
     rows, check = _open_file(filename, content, firm, ImportKind.HOLDINGS, HOLDINGS_COLUMNS)
     clients = clients_of_firm(firm)
-    securities = _security_lookup()
+    securities = securities_by_name()
     accounts: dict[tuple[int, str], Account] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
         f = row.fields
         client = check.field(row, lambda f=f: find_client(clients, f["client_id"]))
-        security = check.field(row, lambda f=f: _security(securities, f["security_name"], "security_name"))
+        security = check.field(row, lambda f=f: security_named(securities, f["security_name"]))
         quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity", **QUANTITY))
         basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False, **MONEY))
         acquired = check.field(row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today))
         if client is None or security is None or quantity is None or basis is None or acquired is None:
             continue
-        price = check.field(row, lambda b=basis, q=quantity: transfer_price(b, q))
-        if price is None:
-            continue
         account = check.field(row, lambda f=f, c=client: _holdings_account(accounts, c, f.get("account", "")))
         if account is None:
             continue
-        pending.append(
-            (
-                row.line,
-                Transaction(
-                    account=account,
-                    security=security,
-                    action=Action.TRANSFER_IN,
-                    trade_date=acquired,
-                    quantity=quantity,
-                    price=price,
-                    cost_basis=basis,
-                    acquired_on=acquired,
-                    lot_name=f.get("lot", ""),
-                ),
-            )
-        )
+        holding = Holding(security, quantity, basis, acquired, f.get("lot", ""))
+        entry = check.field(row, lambda a=account, h=holding: transfer_in(a, h))
+        if entry is not None:
+            pending.append((row.line, entry))
     for account in accounts.values():
         if account.pk is None:
             account.save()
@@ -304,12 +318,12 @@ def ledger_import(
     """
     rows, check = _open_file(filename, content, household.firm, ImportKind.LEDGER, LEDGER_COLUMNS)
     existing = {account.number: account for account in household.accounts.all()}
-    securities = _security_lookup()
+    securities = securities_by_name()
     new_accounts: dict[str, tuple[int, Account]] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
         fields = read_ledger_fields(check, row, not_after=today)
-        security = check.field(row, lambda row=row: _security(securities, row.fields["symbol"], "symbol"))
+        security = check.field(row, lambda row=row: security_named(securities, row.fields["symbol"], "symbol"))
         if fields is None or security is None:
             continue
         account = check.field(
@@ -369,27 +383,6 @@ def _ledger_account(
     return account
 
 
-@dataclass(frozen=True, slots=True)
-class Holding:
-    """One lot of a portfolio created through the API: the brief's holdings record, resolved."""
-
-    security: Security
-    quantity: Decimal
-    cost_basis: Decimal
-    acquisition_date: date
-    lot: str = ""
-
-
-def securities_by_name() -> dict[str, Security]:
-    """Map upper-cased symbols and names to securities, so a holding may name either."""
-    return _security_lookup()
-
-
-def security_named(lookup: dict[str, Security], raw: str) -> Security:
-    """Return the security a holding names; raise FieldError with the reason when it cannot be held."""
-    return _security(lookup, raw.strip(), "security_name")
-
-
 @transaction.atomic
 def portfolio_create(
     *,
@@ -425,23 +418,7 @@ def portfolio_create(
         name=name or f"{owner.name} {AccountType(account_type).label.lower()}",
         relief_method=relief_method,
     )
-    pending = [
-        (
-            row,
-            Transaction(
-                account=account,
-                security=holding.security,
-                action=Action.TRANSFER_IN,
-                trade_date=holding.acquisition_date,
-                quantity=holding.quantity,
-                price=transfer_price(holding.cost_basis, holding.quantity),
-                cost_basis=holding.cost_basis,
-                acquired_on=holding.acquisition_date,
-                lot_name=holding.lot,
-            ),
-        )
-        for row, holding in enumerate(holdings, start=1)
-    ]
+    pending = [(row, transfer_in(account, holding)) for row, holding in enumerate(holdings, start=1)]
     record = [
         [h.security.symbol, str(h.quantity), str(h.cost_basis), h.acquisition_date.isoformat(), h.lot] for h in holdings
     ]

@@ -115,8 +115,8 @@ def client_get_for_user(user: User, external_id: str) -> Client:
 
 
 def household_accounts_with_lots(household: Household) -> QuerySet[Account]:
-    """Return the household's accounts with owners and open lots (and their securities) prefetched."""
-    lots = TaxLot.objects.select_related("security").order_by("security__symbol", "acquired_on", "name")
+    """Return the household's accounts with owners and open lots (their securities and latest prices) prefetched."""
+    lots = TaxLot.objects.select_related("security__latest").order_by("security__symbol", "acquired_on", "name")
     return (
         household.accounts.select_related("owner")
         .prefetch_related(Prefetch("lots", queryset=lots))

@@ -34,33 +34,30 @@ def tax_profile_from_brief(
     (most gains an advisor sees realized are); standard deduction; no carryforwards. The stated
     bracket is kept for reference only: values come from the whole profile.
     """
-    if tax_year not in KNOWN_YEARS:
-        raise ApplicationError(
-            f"Tax year {tax_year} is not supported (known years: {', '.join(map(str, KNOWN_YEARS))})."
-        )
     if income < ZERO or capital_gains < ZERO or capital_losses < ZERO:
         raise ApplicationError("income, capital_gains and capital_losses must not be negative.")
     if tax_bracket is not None and not (ZERO <= tax_bracket <= 1):
         raise ApplicationError("tax_bracket is a rate between 0 and 1, such as 0.32.")
-    status = FilingStatus.MARRIED_JOINT if household.clients.count() >= 2 else FilingStatus.SINGLE
-    profile, _ = TaxProfile.objects.update_or_create(
-        household=household,
-        tax_year=tax_year,
-        defaults={
-            "filing_status": status,
-            "state": "",
-            "wages": income,
-            "other_ordinary_income": ZERO,
-            "itemized_deductions": None,
-            "st_gains_realized": ZERO,
-            "lt_gains_realized": capital_gains - capital_losses,
-            "st_carryforward": ZERO,
-            "lt_carryforward": ZERO,
-            "stated_bracket": tax_bracket,
-            "source": ProfileSource.BRIEF,
-        },
-    )
-    return profile
+    brief = {
+        "tax_bracket": tax_bracket,
+        "income": income,
+        "capital_gains": capital_gains,
+        "capital_losses": capital_losses,
+    }
+    fields: dict[str, object] = {
+        "filing_status": _guessed_filing_status(household),
+        "state": "",
+        "itemized_deductions": None,
+        "st_carryforward": ZERO,
+        "lt_carryforward": ZERO,
+        **brief_profile_fields(brief),
+    }
+    return tax_profile_save(household=household, tax_year=tax_year, fields=fields, source=ProfileSource.BRIEF)[0]
+
+
+def _guessed_filing_status(household: Household) -> FilingStatus:
+    """Married filing jointly when the household has two clients, else single: the record does not say."""
+    return FilingStatus.MARRIED_JOINT if household.clients.count() >= 2 else FilingStatus.SINGLE
 
 
 BRIEF_FIELDS = ("tax_bracket", "income", "capital_gains", "capital_losses")
@@ -102,8 +99,7 @@ def tax_profile_save(
     profile = TaxProfile.objects.select_for_update().filter(household=household, tax_year=tax_year).first()
     created = profile is None
     if profile is None:
-        status = FilingStatus.MARRIED_JOINT if household.clients.count() >= 2 else FilingStatus.SINGLE
-        profile = TaxProfile(household=household, tax_year=tax_year, filing_status=status)
+        profile = TaxProfile(household=household, tax_year=tax_year, filing_status=_guessed_filing_status(household))
     for name, value in fields.items():
         setattr(profile, name, value)
     profile.source = source

@@ -240,3 +240,14 @@ def test_a_market_clock_behind_the_newest_price_values_lots_at_its_own_time(alic
         earlier = api.get(f"/api/portfolios/{created['id']}").json()
     assert (created["market_value"], earlier["market_value"]) == ("1500.00", "1400.00")
     assert earlier["lots"][0]["priced_at"] == "2022-12-27T16:00:00-05:00"
+
+
+def test_reading_a_portfolio_takes_five_queries_however_many_lots(
+    alice, jane, closes, securities, django_assert_num_queries
+):
+    api = bearer(alice)
+    many = holdings(*[("AAPL", "1", "100", "2021-01-04"), ("MSFT", "1", "300", "2021-01-04")] * 10)
+    portfolio_id = api.post("/api/portfolios", {"holdings": many}, format="json").json()["id"]
+    # The user, the account (scoped to alice's households), its lots with their latest prices, the market clock.
+    with django_assert_num_queries(5):
+        assert len(api.get(f"/api/portfolios/{portfolio_id}").json()["lots"]) == 20

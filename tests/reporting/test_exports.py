@@ -132,6 +132,22 @@ def harvest_fill(smith_ledger: Household, smith_taxable: Account, securities: di
 
 
 @pytest.fixture
+def msft_transferred_in(smith_ledger: Household, smith_taxable: Account, securities: dict[str, Security]):
+    """A transfer-in (entered in the admin, say): it brings its own basis and acquisition date."""
+    return Transaction.objects.create(
+        account=smith_taxable,
+        security=securities["MSFT"],
+        action=Action.TRANSFER_IN,
+        trade_date=date(2022, 4, 1),
+        quantity=Decimal("3"),
+        price=Decimal("95.12"),
+        cost_basis=Decimal("285.36"),
+        acquired_on=date(2015, 5, 11),
+        lot_name="T1",
+    )
+
+
+@pytest.fixture
 def smith_login(acme, jane: Client) -> User:
     """Jane's own login: she sees her reports, never the advisor's downloads."""
     return UserFactory(firm=acme, email="jane@smith.example", role=Role.CLIENT, client=jane)
@@ -216,19 +232,7 @@ def test_a_ledger_that_cannot_be_replayed_is_refused_with_the_bad_transaction(sm
 # --- transactions --------------------------------------------------------------------------------------------
 
 
-def test_it_writes_the_years_transactions_as_a_ledger_file(smith_ledger, smith_taxable, securities):
-    # A transfer-in (e.g. entered in the admin) brings its own basis and acquisition date.
-    Transaction.objects.create(
-        account=smith_taxable,
-        security=securities["MSFT"],
-        action=Action.TRANSFER_IN,
-        trade_date=date(2022, 4, 1),
-        quantity=Decimal("3"),
-        price=Decimal("95.12"),
-        cost_basis=Decimal("285.36"),
-        acquired_on=date(2015, 5, 11),
-        lot_name="T1",
-    )
+def test_it_writes_the_years_transactions_as_a_ledger_file(smith_ledger, msft_transferred_in):
 
     assert lines(transactions_csv(smith_ledger, 2022)) == [
         TRANSACTIONS_HEAD,
@@ -312,18 +316,7 @@ def test_the_8949_download_is_what_the_ledger_command_makes_of_the_transactions(
     reason="the ledger reader has no transfer_in (portfolios/csvfields.py LEDGER_ACTIONS, read_ledger_fields and "
     "harvesting/ledger_file.py would have to read cost_basis and acquisition_date)",
 )
-def test_a_transfer_in_survives_the_round_trip(smith_ledger, smith_taxable, securities, alice, tmp_path):
-    Transaction.objects.create(
-        account=smith_taxable,
-        security=securities["MSFT"],
-        action=Action.TRANSFER_IN,
-        trade_date=date(2022, 4, 1),
-        quantity=Decimal("3"),
-        price=Decimal("95.12"),
-        cost_basis=Decimal("285.36"),
-        acquired_on=date(2015, 5, 11),
-        lot_name="T1",
-    )
+def test_a_transfer_in_survives_the_round_trip(smith_ledger, msft_transferred_in, alice, tmp_path):
     client = signed_in(alice)
 
     command = replay_with_ledger_command(client, smith_ledger, range(2021, 2023), tmp_path)
