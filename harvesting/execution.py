@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -31,6 +32,7 @@ from harvesting.models import (
     OrderStatus,
     TradingControls,
 )
+from portfolios.locks import household_lock
 from portfolios.models import Account, Action, Security, Transaction, User
 from portfolios.price_store import latest_quotes
 from portfolios.services import household_rebuild_lots
@@ -73,38 +75,72 @@ def _stored_price(symbol: str) -> tuple[Decimal, object] | None:
 # --- decisions ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+NOT_OPEN = {
+    OpportunityStatus.APPROVED: "was already approved{by}; its orders are on the Orders page",
+    OpportunityStatus.EXECUTED: "was already executed",
+    OpportunityStatus.REJECTED: "was rejected{by}",
+    OpportunityStatus.EXPIRED: "is no longer offered",
+    OpportunityStatus.BLOCKED: "is blocked by the wash-sale rule",
+}
+
+
+def _not_open(opportunity: Opportunity, verb: str) -> str:
+    """Why ``opportunity`` cannot be approved or rejected: what happened to it, in the advisor's words."""
+    by = f" by {opportunity.decided_by}" if opportunity.decided_by_id else ""
+    state = NOT_OPEN.get(OpportunityStatus(opportunity.status), "is not open").format(by=by)
+    reason = f" ({opportunity.decision_reason})" if opportunity.decision_reason else ""
+    return f"Not {verb}: this {opportunity.security.symbol} harvest {state}{reason}."
+
+
 def opportunity_approve(*, opportunity: Opportunity, user: User | None, automatic: bool = False) -> Order:
-    """Approve a harvest: create its sell order and queue the execution. Approving twice changes nothing."""
+    """Approve a harvest: create its sell order and queue the execution.
+
+    Anything no longer open is refused with what happened to it. An opportunity whose lot was sold or
+    changed since the scan is withdrawn (with the reason, which the pages show) and refused.
+    """
+    outcome = _approve(opportunity.pk, user, automatic)
+    if isinstance(outcome, str):
+        raise ApplicationError(outcome)
+    return outcome
+
+
+@transaction.atomic
+def _approve(opportunity_id: int, user: User | None, automatic: bool) -> Order | str:
+    # The household's lock first, as every writer takes it: a scan rewriting the plan in place cannot
+    # overwrite this decision, and a fill cannot change the lot between the check and the order.
+    _lock_household_of(opportunity_id)
     opportunity = (
         Opportunity.objects.select_for_update(of=("self",))
-        .select_related("household__firm", "lot__account")
-        .get(pk=opportunity.pk)
+        .select_related("household__firm", "security", "decided_by")
+        .get(pk=opportunity_id)
     )
-    existing = opportunity.orders.filter(side=Side.SELL).first()
-    if existing is not None:
-        return existing
-    if opportunity.status != OpportunityStatus.OPEN or opportunity.explanation.get("action") not in (
-        "harvest",
-        "switch back",
-    ):
-        raise ApplicationError("Only an open, recommended harvest (or switch-back) can be approved.")
+    if opportunity.status != OpportunityStatus.OPEN:
+        raise ApplicationError(_not_open(opportunity, "approved"))
+    if opportunity.explanation.get("action") not in ("harvest", "switch back") or opportunity.rank is None:
+        raise ApplicationError("Only a recommended harvest (or switch-back) can be approved.")
     if opportunity.expires_at < market_now():
-        raise ApplicationError("This opportunity has expired: prices have moved on since the scan. Scan again.")
-    if opportunity.lot is None:
-        raise ApplicationError("The lot has changed since the scan; scan again.")
+        return _withdraw(opportunity, "The offer expired at the market close; the next scan values it again.")
+    lot = opportunity.current_lot()
+    if lot is None or lot.account_id != opportunity.account_id:
+        return _withdraw(opportunity, "Withdrawn: the lot has been sold since the scan.")
+    if lot.quantity != opportunity.quantity:
+        return _withdraw(
+            opportunity,
+            f"Withdrawn: the lot now holds {lot.quantity.normalize():f} shares, not the "
+            f"{opportunity.quantity.normalize():f} the scan valued; the next scan values it again.",
+        )
     notional = opportunity.quantity * opportunity.price
     _check_guardrails(opportunity, notional)
     order = Order(
         opportunity=opportunity,
-        account=opportunity.lot.account,
+        account=lot.account,
         security=opportunity.security,
         side=Side.SELL,
         quantity=opportunity.quantity,
         lot_name=opportunity.lot_name,
         client_order_id=f"th-{opportunity.pk}-sell",
         status=OrderStatus.APPROVED,
-        broker=opportunity.lot.account.broker,
+        broker=lot.account.broker,
         approved_by=user,
         approved_automatically=automatic,
         tax_value_at_decision=opportunity.tax_value,
@@ -116,16 +152,35 @@ def opportunity_approve(*, opportunity: Opportunity, user: User | None, automati
     order.save()
     opportunity.status = OpportunityStatus.APPROVED
     opportunity.decided_by = user
+    opportunity.decision_reason = ""
     opportunity._history_user = user  # type: ignore[attr-defined]
-    opportunity.save(update_fields=["status", "decided_by"])
+    opportunity.save(update_fields=["status", "decided_by", "decision_reason"])
     transaction.on_commit(lambda: async_task("harvesting.execution.execute_harvest_task", opportunity.pk))
     return order
 
 
+def _lock_household_of(opportunity_id: int) -> None:
+    household_lock(Opportunity.objects.values_list("household_id", flat=True).get(pk=opportunity_id))
+
+
+def _withdraw(opportunity: Opportunity, reason: str) -> str:
+    """Take an opportunity off the table with the reason (kept: the caller's transaction commits)."""
+    opportunity.status = OpportunityStatus.EXPIRED
+    opportunity.decision_reason = reason[:200]
+    opportunity.save(update_fields=["status", "decision_reason"])
+    return reason
+
+
 @transaction.atomic
 def opportunity_reject(*, opportunity: Opportunity, user: User, reason: str) -> Opportunity:
+    _lock_household_of(opportunity.pk)
+    opportunity = (
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("security", "decided_by")
+        .get(pk=opportunity.pk)
+    )
     if opportunity.status not in (OpportunityStatus.OPEN, OpportunityStatus.BLOCKED):
-        raise ApplicationError("Only an open opportunity can be rejected.")
+        raise ApplicationError(_not_open(opportunity, "rejected"))
     if not reason.strip():
         raise ApplicationError("Say why you reject it.")
     opportunity.status = OpportunityStatus.REJECTED
@@ -174,30 +229,163 @@ def _check_guardrails(opportunity: Opportunity, notional: Decimal) -> None:
 
 
 def execute_harvest_task(opportunity_id: int) -> str:
-    """django-q2 task: advance a harvest as far as the broker allows; safe to run any number of times."""
-    opportunity = Opportunity.objects.select_related("household").get(pk=opportunity_id)
-    sell = opportunity.orders.get(side=Side.SELL)
+    """django-q2 task: advance a harvest as far as the broker allows; safe to run any number of times,
+    in any number of workers at once (the one that holds the harvest does the work)."""
+    return execute_harvest(opportunity_id)
+
+
+@transaction.atomic
+def execute_harvest(opportunity_id: int) -> str:
+    """Advance one harvest: submit or find its sell, record fills, place or find its buy, close it.
+
+    The household's lock is held for the whole step (the lock order everywhere: household, then rows),
+    so two workers (a queued task and the reconciler) never advance it at once: the second waits, then
+    finds it done. Every broker call is keyed by the order's client order id, so a worker killed at any
+    point leaves nothing the next run would send twice: it looks the order up first. A crash before the
+    commit rolls back the ledger writes; the next run records them again from what the broker says.
+    """
+    _lock_household_of(opportunity_id)
+    opportunity = Opportunity.objects.select_for_update(of=("self",)).select_related("household").get(pk=opportunity_id)
+    if opportunity.status != OpportunityStatus.APPROVED:
+        return f"nothing to do: the opportunity is {opportunity.status}"
+    sell = opportunity.orders.filter(side=Side.SELL).first()
+    if sell is None:
+        return _close(opportunity, OpportunityStatus.OPEN, "Approved without an order; approve it again.")
     sell = advance_order(sell)
     if sell.status not in FINAL:
         _poll_later(opportunity_id)
         return f"sell {sell.status}"
     if sell.filled_quantity == 0:
-        Opportunity.objects.filter(pk=opportunity_id).update(
-            status=OpportunityStatus.OPEN, decision_reason=f"The sale failed: {sell.reason or sell.status}"
-        )
-        return f"sell {sell.status}: nothing bought"
+        return _close(opportunity, OpportunityStatus.OPEN, f"The sale failed: {sell.reason or sell.status}")
     buy = opportunity.orders.filter(side=Side.BUY).first() or _create_buy(opportunity, sell)
     if buy is None:
-        Opportunity.objects.filter(pk=opportunity_id).update(
-            status=OpportunityStatus.EXECUTED, decision_reason="Sold; no replacement was bought."
-        )
-        return "sold; no replacement"
+        return _close(opportunity, OpportunityStatus.EXECUTED, "Sold; no replacement was bought.")
     buy = advance_order(buy)
     if buy.status not in FINAL:
         _poll_later(opportunity_id)
         return f"buy {buy.status}"
-    Opportunity.objects.filter(pk=opportunity_id).update(status=OpportunityStatus.EXECUTED)
+    if buy.filled_quantity == 0:
+        reason = f"Sold; the replacement purchase {buy.get_status_display().lower()}: {buy.reason or 'nothing filled'}"
+        return _close(opportunity, OpportunityStatus.EXECUTED, reason)
+    _close(opportunity, OpportunityStatus.EXECUTED, "")
     return f"sold {sell.filled_quantity}, bought {buy.filled_quantity}"
+
+
+def _close(opportunity: Opportunity, status: str, reason: str) -> str:
+    Opportunity.objects.filter(pk=opportunity.pk).update(status=status, decision_reason=reason[:200])
+    return reason or status
+
+
+UNFINISHED = [OrderStatus.APPROVED, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED]
+
+
+def unfinished_harvests() -> list[int]:
+    """Every harvest that an approval started and nothing has finished: approved and not executed (a sale
+    not yet sent, sent and not final, or filled without its replacement buy), or with an order not final."""
+    approved = Opportunity.objects.filter(status=OpportunityStatus.APPROVED).values_list("pk", flat=True)
+    working = Order.objects.filter(status__in=UNFINISHED).values_list("opportunity_id", flat=True)
+    return sorted({*approved, *working})
+
+
+def reconcile_executions() -> str:
+    """django-q2 (every minute, and once whenever a worker starts): advance every unfinished harvest.
+
+    Correctness never depends on the queue delivering an execution task exactly once (the Redis broker
+    does not acknowledge: a killed worker's task is gone): whatever a task was to do, this does.
+    """
+    advanced, failed = 0, 0
+    for opportunity_id in unfinished_harvests():
+        try:
+            outcome = execute_harvest(opportunity_id)
+        except Exception:
+            failed += 1
+            logger.exception("reconciling harvest %s failed; the next run tries again", opportunity_id)
+            continue
+        advanced += 1
+        logger.info("reconciled harvest %s: %s", opportunity_id, outcome)
+    return f"{advanced} advanced, {failed} failed"
+
+
+def reconcile_on_worker_start(sender: object, proc_name: str, **kwargs: object) -> None:
+    """Receiver of django-q2's ``post_spawn``: a cluster that starts resumes what a killed one left.
+
+    Not in django-q2's sync mode (tests), where every task runs inline and "spawns" a worker itself.
+    """
+    if Conf.SYNC:
+        return
+    async_task("harvesting.execution.reconcile_executions", task_name=f"reconcile-at-start-{proc_name}"[:100])
+
+
+RECONCILE_SCHEDULE = "reconcile-executions"
+
+
+def reconcile_schedule_ensure() -> None:
+    """Book the reconciler to run every minute (idempotent; run after migrations)."""
+    Schedule.objects.update_or_create(
+        name=RECONCILE_SCHEDULE,
+        defaults={
+            "func": "harvesting.execution.reconcile_executions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
+
+
+# --- the orders page: retry and cancel what is stuck ---------------------------------------------------
+
+
+def order_is_stuck(order: Order) -> bool:
+    """An order whose harvest has not finished: not final, or a filled sale whose buy was never placed."""
+    if order.status in UNFINISHED:
+        return True
+    return bool(
+        order.side == Side.SELL and order.filled_quantity > 0 and order.opportunity.status == OpportunityStatus.APPROVED
+    )
+
+
+def order_retry(*, order: Order, user: User) -> str:
+    """Advance the order's harvest now, as the reconciler would; return what happened."""
+    if not order_is_stuck(order):
+        state = order.get_status_display().lower()
+        raise ApplicationError(f"Nothing to retry: the {order.side} of {order.security.symbol} is {state}.")
+    return execute_harvest(order.opportunity_id)
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, user: User) -> Order:
+    """Cancel an order that has not finished, through the broker when it was sent; the harvest closes.
+
+    A sell cancelled before anything filled closes its harvest as rejected; a buy cancelled after the
+    sale filled closes it as executed without the replacement, saying so.
+    """
+    _lock_household_of(order.opportunity_id)
+    Opportunity.objects.select_for_update(of=("self",)).filter(pk=order.opportunity_id).first()
+    order = Order.objects.select_related("account__household", "security", "opportunity").get(pk=order.pk)
+    if order.status in FINAL:
+        raise ApplicationError(f"Not cancelled: the order is already {order.get_status_display().lower()}.")
+    broker = broker_for(order.account)
+    try:
+        result: BrokerOrder | None = broker.cancel_order(order.client_order_id)
+    except OrderNotFound:
+        result = None  # never reached the broker: it is cancelled here, and nothing will send it
+    if result is not None and result.status not in (BrokerOrderStatus.CANCELLED,):
+        order = _record(order, result)
+        if order.status == OrderStatus.FILLED:
+            raise ApplicationError("Not cancelled: the order filled at the broker before it could be cancelled.")
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order.status = OrderStatus.CANCELLED
+    order.reason = f"Cancelled by {user}"[:200]
+    order._history_user = user  # type: ignore[attr-defined]
+    order.save(update_fields=["status", "reason"])
+    opportunity = order.opportunity
+    if order.side == Side.SELL and order.filled_quantity == 0:
+        _close(opportunity, OpportunityStatus.REJECTED, f"The sale was cancelled by {user} before it traded.")
+    elif order.side == Side.BUY:
+        _close(opportunity, OpportunityStatus.EXECUTED, f"Sold; the replacement purchase was cancelled by {user}.")
+    else:
+        transaction.on_commit(lambda: async_task("harvesting.execution.execute_harvest_task", opportunity.pk))
+    return order
 
 
 def _create_buy(opportunity: Opportunity, sell: Order) -> Order | None:
@@ -266,6 +454,7 @@ def advance_order(order: Order) -> Order:
 @transaction.atomic
 def _record(order: Order, result: BrokerOrder | None, reason: str = "") -> Order:
     """Update the order and its ledger transaction together; rebuild the household's lots."""
+    household_lock(order.account.household_id)
     order = (
         Order.objects.select_for_update(of=("self",)).select_related("account__household", "security").get(pk=order.pk)
     )

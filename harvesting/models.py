@@ -160,11 +160,27 @@ class OpportunityStatus(models.TextChoices):
 
 
 class Opportunity(models.Model):
-    """A harvest the scan found (or a losing lot it found blocked, with what blocks it and until when)."""
+    """A harvest the scan found (or a losing lot it found blocked, with what blocks it and until when).
+
+    Its lot is named by the lot's stable identity (``opened_by`` and ``lot_part``), never by the id of a
+    lot row, which every rebuild of the household replaces. ``run`` is the scan that last valued it: a
+    rescan updates a live opportunity in place while its lot is still a candidate.
+    """
 
     run = models.ForeignKey(HarvestRun, on_delete=models.CASCADE, related_name="opportunities")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="opportunities")
-    lot = models.ForeignKey(TaxLot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    account = models.ForeignKey(
+        "portfolios.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="opportunities"
+    )
+    opened_by = models.ForeignKey(
+        "portfolios.Transaction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The ledger entry that opened the lot.",
+    )
+    lot_part = models.PositiveSmallIntegerField(default=0)
     account_number = models.CharField(max_length=64)
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
     lot_name = models.CharField(max_length=64)
@@ -192,9 +208,26 @@ class Opportunity(models.Model):
         ordering = ["run", "rank", "id"]
         verbose_name_plural = "opportunities"
         indexes = [models.Index(fields=["household", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opened_by", "lot_part"],
+                condition=models.Q(status__in=["open", "blocked"]),
+                name="one_live_opportunity_per_lot",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.security_id} {self.quantity} loss {self.loss} ({self.status})"
+
+    @property
+    def is_switch_back(self) -> bool:
+        return self.explanation.get("action") == "switch back"
+
+    def current_lot(self) -> TaxLot | None:
+        """The lot as it stands now (after any rebuild), or None if it is no longer open."""
+        if self.opened_by_id is None:
+            return None
+        return TaxLot.objects.filter(opened_by_id=self.opened_by_id, part=self.lot_part).select_related("account").first()
 
 
 class TradingControls(models.Model):

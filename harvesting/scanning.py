@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -19,12 +18,12 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from brokers.exchange_calendar import next_close
 from brokers.market_clock import market_date, market_now
 from harvesting.engine import rebound
-from harvesting.engine.holding import is_long_term
-from harvesting.engine.replacements import choose_replacements
+from harvesting.engine.replacements import rank_replacements
 from harvesting.engine.scan import Opportunity as Found
-from harvesting.engine.scan import Purchase, ScanLot, ScanPolicy, scan_household
+from harvesting.engine.scan import Plan, Purchase, Replacement, ScanLot, ScanPolicy, SwitchBackLot, scan_household
 from harvesting.execution import approve_automatic
 from harvesting.models import (
     HarvestPolicy,
@@ -42,6 +41,7 @@ from harvesting.monitoring import scan_claim, scan_release, scan_wait
 from harvesting.rebound_models import current_model
 from harvesting.selectors import purchases_around
 from portfolios.ledger import identity_for_firm
+from portfolios.locks import household_lock
 from portfolios.market_history import INDEX_SYMBOL
 from portfolios.models import Firm, Household, Price, RealizedSale, Security, TaxLot, User
 from portfolios.price_store import latest_quotes
@@ -51,8 +51,7 @@ from taxprofiles.services import platform_realized_gains, valuer_for_profile
 logger = logging.getLogger(__name__)
 NEW_YORK = ZoneInfo("America/New_York")
 WINDOW = timedelta(days=30)
-HISTORY_DAYS = 400
-SWITCH_BACK_AFTER = timedelta(days=31)  # calendar days of prices behind the correlations (about 252 trading days)
+HISTORY_DAYS = 400  # calendar days of prices behind the correlations (about 252 trading days)
 
 
 @transaction.atomic
@@ -104,32 +103,38 @@ def scan_task(run_id: int, household_id: int) -> int:
     return found
 
 
+LIVE = [OpportunityStatus.OPEN, OpportunityStatus.BLOCKED]
+
+
 @transaction.atomic
 def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
-    """Scan one household into ``run``; expire its earlier open opportunities. Return (lots, recorded)."""
+    """Scan one household into ``run``: its plan, updated in place. Return (lots, recorded).
+
+    A live opportunity whose lot is still a candidate keeps its id and is re-valued; one whose lot is not
+    is withdrawn with the reason. Runs under the household's lock, so a fill cannot change the lots
+    between the read and the write.
+    """
+    household_lock(household.pk)
     lots = list(TaxLot.objects.filter(account__household=household).select_related("account", "security"))
-    # A lot with an order in flight is being traded: scanning it again could sell it twice.
-    in_flight = set(
-        Order.objects.filter(
-            account__household=household,
-            side="sell",
-            status__in=[OrderStatus.APPROVED, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED],
-        ).values_list("account_id", "security_id", "lot_name")
+    # A harvest approved and not yet executed is being traded: its lot is not offered again, and its
+    # replacement purchase (and loss sale) are part of what this plan must not wash against.
+    in_flight = list(
+        Opportunity.objects.filter(household=household, status=OpportunityStatus.APPROVED).select_related(
+            "security", "replacement"
+        )
     )
+    trading = {(o.opened_by_id, o.lot_part) for o in in_flight}
     at = market_now()
     as_of = market_date(at)
     # A replay can run behind the book: a lot bought after the market's date does not exist yet.
-    lots = [
-        lot for lot in lots if (lot.account_id, lot.security_id, lot.name) not in in_flight and lot.acquired_on <= as_of
-    ]
+    lots = [lot for lot in lots if (lot.opened_by_id, lot.part) not in trading and lot.acquired_on <= as_of]
     quotes = latest_quotes({lot.security_id for lot in lots}, at=at)
     HarvestRun.objects.filter(pk=run.pk).update(as_of=as_of)
-    if not lots or not quotes:
+    profile = profile_for_year(household, as_of.year) if lots and quotes else None
+    if profile is None:
+        _withdraw(household, set(), "No longer offered: nothing to value it with at the latest scan.")
         return len(lots), 0
     by_id = {lot.pk: lot for lot in lots}
-    profile = profile_for_year(household, as_of.year)
-    if profile is None:
-        return len(lots), 0
     # The gains already realized are the market year's (what the client's return for it will show), valued
     # with the profile's figures and law: the same footing as the savings the reports state afterwards.
     valuer = valuer_for_profile(profile, platform_realized_gains(household, as_of.year))
@@ -141,94 +146,110 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     version = model[0] if model else None
     closes_key, closes = _trailing_closes(as_of, at)
     scores = _model_scores(closes_key, closes, version.version) if version else None
+    recent_losses = _recent_loss_symbols(household, as_of)
+    switch_backs, switched_from = _switch_back_lots(household, lots)
     found = scan_household(
         [_scan_lot(lot) for lot in lots],
         prices,
         as_of,
         _purchases(household, as_of),
         lambda st, lt: valuer.value(st_loss=st, lt_loss=lt).total_savings,
-        _replacements(household, as_of, closes, {lot.security.symbol for lot in lots}, identity),
+        _replacements(closes, {lot.security.symbol for lot in lots}, identity, recent_losses, household.firm_id),
         policy,
         scores or None,
         identity,
+        switch_backs,
+        _plan_under_way(in_flight, recent_losses, identity),
     )
-    Opportunity.objects.filter(
-        household=household, status__in=[OpportunityStatus.OPEN, OpportunityStatus.BLOCKED]
-    ).update(status=OpportunityStatus.EXPIRED)
     securities = {
         s.symbol: s
         for s in Security.objects.filter(symbol__in={*prices, *(f.replacement.symbol for f in found if f.replacement)})
     }
-    expires = datetime.combine(as_of + timedelta(days=1), time(16, 0), tzinfo=NEW_YORK)
-    rows = [_row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year, version) for f in found]
-    rows += _switch_backs(run, household, lots, quotes, as_of, expires, policy)
-    Opportunity.objects.bulk_create(rows)
-    return len(lots), len(rows)
+    expires = next_close(at)
+    rows = [
+        _row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year, version, switched_from)
+        for f in found
+    ]
+    return len(lots), _store_plan(household, rows, at)
 
 
-def _switch_backs(
-    run: HarvestRun,
-    household: Household,
-    lots: list[TaxLot],
-    quotes: dict,
-    as_of: date,
-    expires: datetime,
-    policy: ScanPolicy,
-) -> list[Opportunity]:
-    """Offer to switch back from a replacement bought 31 or more days ago, unless that would realize a
-    material short-term gain (more than the policy's minimum net benefit)."""
-    buys = Order.objects.filter(
-        opportunity__household=household,
-        side="buy",
-        status=OrderStatus.FILLED,
-        filled_at__date__lte=as_of - SWITCH_BACK_AFTER,
-    ).select_related("opportunity__security", "security", "account", "transaction")
-    offers: list[Opportunity] = []
-    for buy in buys:
-        if (
-            buy.transaction is None
-            or Opportunity.objects.filter(
-                explanation__switch_back_of=buy.pk,
-                status__in=[OpportunityStatus.APPROVED, OpportunityStatus.EXECUTED],
-            ).exists()
-        ):
+def _store_plan(household: Household, rows: list[Opportunity], at: datetime) -> int:
+    """Write the plan: update live opportunities of the same lots in place, create the rest, withdraw the others."""
+    live = {
+        (o.opened_by_id, o.lot_part): o
+        for o in Opportunity.objects.filter(household=household, status__in=LIVE).order_by("pk")
+    }
+    kept: set[int] = set()
+    fresh: list[Opportunity] = []
+    for row in rows:
+        existing = live.get((row.opened_by_id, row.lot_part))
+        if existing is None:
+            fresh.append(row)
             continue
-        for lot in lots:
-            if (lot.account_id, lot.security_id, lot.acquired_on) != (
-                buy.account_id,
-                buy.security_id,
-                buy.transaction.trade_date,
-            ) or lot.security_id not in quotes:
-                continue
-            price = quotes[lot.security_id].price
-            value = (lot.quantity * price).quantize(Decimal("0.01"))
-            gain = value - lot.adjusted_basis
-            long_term = is_long_term(lot.holding_period_start, as_of)
-            if gain > policy.min_net_benefit and not long_term:
-                continue
-            costs = (value * policy.half_spread_bps / 10000 * 2).quantize(Decimal("0.01"))
-            offers.append(
-                Opportunity(
-                    run=run,
-                    household=household,
-                    lot=lot,
-                    account_number=lot.account.number,
-                    security=lot.security,
-                    lot_name=lot.name,
-                    quantity=lot.quantity,
-                    price=price,
-                    loss=-gain,
-                    term="long" if long_term else "short",
-                    tax_value=Decimal("0"),
-                    costs=costs,
-                    net_benefit=-costs,
-                    replacement=buy.opportunity.security,
-                    status=OpportunityStatus.OPEN,
-                    explanation={"action": "switch back", "switch_back_of": buy.pk, "gain": str(gain)},
-                    expires_at=expires,
-                )
-            )
-    return offers
+        row.pk = existing.pk
+        kept.add(existing.pk)
+        row.save(force_update=True)
+    _withdraw(household, kept, f"No longer a candidate at the scan of {market_date(at).isoformat()}.")
+    Opportunity.objects.bulk_create(fresh)
+    return len(rows)
+
+
+def _withdraw(household: Household, kept: set[int], reason: str) -> None:
+    Opportunity.objects.filter(household=household, status__in=LIVE).exclude(pk__in=kept).update(
+        status=OpportunityStatus.EXPIRED, decision_reason=reason[:200]
+    )
+
+
+def _recent_loss_symbols(household: Household, as_of: date) -> set[str]:
+    """Symbols the household sold at a loss in the last 30 days (buying them now would wash that loss)."""
+    return set(
+        RealizedSale.objects.filter(
+            account__household=household, sold_on__gte=as_of - WINDOW, sold_on__lte=as_of, reportable=True
+        )
+        .filter(proceeds__lt=F("cost_basis"))
+        .values_list("security__symbol", flat=True)
+    )
+
+
+def _plan_under_way(in_flight: list[Opportunity], recent_losses: set[str], identity: dict[str, str]) -> Plan:
+    """What the household already sells and buys: recent loss sales and the approved, unfinished harvests."""
+    plan = Plan()
+    for symbol in sorted(recent_losses):
+        plan.sold_at_a_loss.setdefault(identity.get(symbol, symbol), f"{symbol} sold at a loss in the last 30 days")
+    for opportunity in in_flight:
+        sold = opportunity.security.symbol
+        if opportunity.loss > 0:
+            plan.sold_at_a_loss.setdefault(identity.get(sold, sold), f"{sold} at a loss (approved)")
+        if opportunity.replacement is not None:
+            bought = opportunity.replacement.symbol
+            plan.buying.setdefault(identity.get(bought, bought), f"{bought} to replace {sold} (approved)")
+    return plan
+
+
+def _switch_back_lots(household: Household, lots: list[TaxLot]) -> tuple[list[SwitchBackLot], dict[int, int]]:
+    """The replacement lots that harvests bought, each with the security it replaced; and lot id -> buy order."""
+    buys = Order.objects.filter(
+        opportunity__household=household, side="buy", status=OrderStatus.FILLED, transaction__isnull=False
+    ).select_related("opportunity__security", "transaction")
+    done = set(
+        Opportunity.objects.filter(
+            household=household,
+            explanation__action="switch back",
+            status__in=[OpportunityStatus.APPROVED, OpportunityStatus.EXECUTED],
+        ).values_list("explanation__switch_back_of", flat=True)
+    )
+    by_purchase: dict[int, list[TaxLot]] = {}
+    for lot in lots:
+        by_purchase.setdefault(lot.opened_by_id, []).append(lot)
+    found: list[SwitchBackLot] = []
+    switched_from: dict[int, int] = {}
+    for buy in buys:
+        if buy.pk in done or buy.opportunity.is_switch_back:
+            continue
+        for lot in by_purchase.get(buy.transaction_id, []):
+            found.append(SwitchBackLot(_scan_lot(lot), buy.opportunity.security.symbol, buy.transaction.trade_date))
+            switched_from[lot.pk] = buy.pk
+    return found, switched_from
 
 
 def _policy(row: HarvestPolicy | None) -> ScanPolicy:
@@ -367,21 +388,12 @@ def _compute_scores(closes: pd.DataFrame, version: str) -> dict[str, float]:
 
 
 def _replacements(
-    household: Household, as_of: date, closes: pd.DataFrame, held: set[str], identity: dict[str, str]
-) -> dict:
+    closes: pd.DataFrame, held: set[str], identity: dict[str, str], recent_losses: set[str], firm_id: int
+) -> dict[str, tuple[Replacement, ...]]:
     symbols, returns = _trailing_returns(closes)
-    recent_losses = (
-        RealizedSale.objects.filter(
-            account__household=household, sold_on__gte=as_of - WINDOW, sold_on__lte=as_of, reportable=True
-        )
-        .filter(proceeds__lt=F("cost_basis"))
-        .values_list("security__symbol", flat=True)
-    )
     blocked = {identity.get(symbol, symbol) for symbol in recent_losses}
-    pairs = dict(
-        ReplacementPair.objects.filter(firm_id=household.firm_id).values_list("security__symbol", "replacement__symbol")
-    )
-    return choose_replacements(returns, symbols, held, set(symbols), identity, blocked, pairs)
+    pairs = dict(ReplacementPair.objects.filter(firm_id=firm_id).values_list("security__symbol", "replacement__symbol"))
+    return rank_replacements(returns, symbols, held, set(symbols), identity, blocked, pairs)
 
 
 def _row(
@@ -393,12 +405,24 @@ def _row(
     expires: datetime,
     tax_year: int,
     version: ModelVersion | None,
+    switched_from: dict[int, int],
 ) -> Opportunity:
     status = OpportunityStatus.BLOCKED if found.action == "blocked" else OpportunityStatus.OPEN
+    explanation: dict[str, object] = {
+        "action": found.action,
+        "tax_year": tax_year,
+        "market_value": str(found.market_value),
+        "replacement_correlation": round(found.replacement.correlation, 4) if found.replacement else None,
+        "replacement_source": found.replacement.source if found.replacement else None,
+    }
+    if found.action == "switch back":
+        explanation |= {"switch_back_of": switched_from[lot.pk], "gain": str(-found.loss)}
     return Opportunity(
         run=run,
         household=household,
-        lot=lot,
+        account=lot.account,
+        opened_by_id=lot.opened_by_id,
+        lot_part=lot.part,
         account_number=found.lot.account,
         security=securities[found.lot.symbol],
         lot_name=found.lot.lot,
@@ -416,12 +440,7 @@ def _row(
         status=status,
         blocked_by=found.blocked_by,
         blocked_until=found.blocked_until,
-        explanation={
-            "action": found.action,
-            "tax_year": tax_year,
-            "market_value": str(found.market_value),
-            "replacement_correlation": round(found.replacement.correlation, 4) if found.replacement else None,
-            "replacement_source": found.replacement.source if found.replacement else None,
-        },
+        explanation=explanation,
         expires_at=expires,
+        decision_reason="",
     )

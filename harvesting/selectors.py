@@ -64,7 +64,7 @@ def open_opportunities_for_user(user: User, household_id: int | None = None) -> 
     )
     if household_id is not None:
         opportunities = opportunities.filter(household_id=household_id)
-    return opportunities.select_related("household", "security", "replacement", "model_version", "lot").order_by(
+    return opportunities.select_related("household", "security", "replacement", "model_version").order_by(
         Case(When(status=OpportunityStatus.OPEN, then=0), default=1),
         "-net_benefit",
         "-loss",

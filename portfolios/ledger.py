@@ -8,13 +8,22 @@ an advisor recognises in an error message) and a security is its symbol.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from harvesting.engine.identity import identity_groups
-from harvesting.engine.lots import Action, LedgerEntry, LedgerError, ReliefMethod, Replay, replay_ledger
+from harvesting.engine.lots import (
+    Action,
+    LedgerEntry,
+    LedgerError,
+    OpenLot,
+    ReliefMethod,
+    Replay,
+    WashSaleReading,
+    replay_ledger,
+)
 from portfolios.models import (
     Account,
     Household,
@@ -35,20 +44,29 @@ class HouseholdReplay:
     transactions: dict[int, Transaction]
 
     def lot_rows(self) -> list[TaxLot]:
+        """The open lots as rows, each named by its stable identity: the purchase and its part."""
         securities = self._securities()
-        return [
-            TaxLot(
-                account=self.accounts[lot.account],
-                security=securities[lot.symbol],
-                name=lot.lot,
-                quantity=lot.quantity,
-                adjusted_basis=lot.cost_basis,
-                wash_sale_adjustment=lot.adjustment,
-                acquired_on=lot.acquired,
-                holding_period_start=lot.holding_start,
-            )
-            for lot in self.replay.open_lots
-        ]
+        parts: Counter[int] = Counter()
+        rows = []
+        for lot in self.replay.open_lots:
+            part = parts[lot.purchase_row]
+            parts[lot.purchase_row] += 1
+            rows.append(self._lot_row(lot, part, securities))
+        return rows
+
+    def _lot_row(self, lot: OpenLot, part: int, securities: dict[str, Security]) -> TaxLot:
+        return TaxLot(
+            account=self.accounts[lot.account],
+            security=securities[lot.symbol],
+            opened_by=self.transactions[lot.purchase_row],
+            part=part,
+            name=lot.lot,
+            quantity=lot.quantity,
+            adjusted_basis=lot.cost_basis,
+            wash_sale_adjustment=lot.adjustment,
+            acquired_on=lot.acquired,
+            holding_period_start=lot.holding_start,
+        )
 
     def sale_rows(self) -> list[RealizedSale]:
         securities = self._securities()
@@ -141,5 +159,57 @@ def replay_household(
         problems,
         tax_deferred=[number for number, account in accounts.items() if account.is_tax_deferred],
         identity=identity_for_firm(household.firm_id),
+        reading=WashSaleReading(household.firm.wash_sale_reading),
     )
     return HouseholdReplay(replay=replay, accounts=accounts, transactions={txn.pk: txn for txn in txns})
+
+
+def _lot_fields(lot: TaxLot) -> tuple[object, ...]:
+    return (
+        lot.account.number,
+        lot.security.symbol,
+        lot.name,
+        lot.quantity,
+        lot.adjusted_basis,
+        lot.wash_sale_adjustment,
+        lot.acquired_on,
+        lot.holding_period_start,
+    )
+
+
+LOT_FIELDS = ("account", "symbol", "lot", "quantity", "adjusted basis", "wash-sale adjustment", "acquired", "held from")
+
+
+def household_lot_differences(household: Household) -> list[str]:
+    """Compare the stored lots of ``household`` with a fresh replay of its ledger; describe each difference.
+
+    Lots are compared by their identity (the purchase that opened them and the part), so a duplicated,
+    missing or stale row is named as such; an empty list means the table equals the replay.
+    """
+    stored: dict[tuple[int, int], list[TaxLot]] = defaultdict(list)
+    for lot in TaxLot.objects.filter(account__household=household).select_related("account", "security"):
+        stored[(lot.opened_by_id, lot.part)].append(lot)
+    try:
+        fresh = {(lot.opened_by_id, lot.part): lot for lot in replay_household(household).lot_rows()}
+    except LedgerError as error:
+        return [f"{household}: the ledger cannot be replayed: transaction {error.row} {error.reason}"]
+    differences = []
+    for key in sorted(stored.keys() | fresh.keys()):
+        rows, expected = stored.get(key, []), fresh.get(key)
+        name = f"{household}: lot of transaction {key[0]} (part {key[1]})"
+        if expected is None:
+            differences += [f"{name} is stored but no replay opens it: {_describe(lot)}" for lot in rows]
+            continue
+        if not rows:
+            differences.append(f"{name} is missing: the replay has {_describe(expected)}")
+            continue
+        if len(rows) > 1:
+            differences.append(f"{name} is stored {len(rows)} times")
+        for field, have, want in zip(LOT_FIELDS, _lot_fields(rows[0]), _lot_fields(expected), strict=True):
+            if have != want:
+                differences.append(f"{name}: {field} is {have}, the replay gives {want}")
+    return differences
+
+
+def _describe(lot: TaxLot) -> str:
+    return f"{lot.account.number} {lot.security.symbol} {lot.name!r} {lot.quantity.normalize():f} sh. at {lot.adjusted_basis}"

@@ -19,11 +19,25 @@ PRICE = {"max_digits": 18, "decimal_places": 6}
 QUANTITY = {"max_digits": 20, "decimal_places": 8}
 
 
+class WashSaleReading(models.TextChoices):
+    """Which earlier purchases a loss sale is matched with (``harvesting.engine.lots.WashSaleReading``)."""
+
+    STATUTE = "statute", "Any purchase in the 30 days before the sale (IRC §1091 as written; the default)"
+    HELD_AT_SALE = "held_at_sale", "Only purchases still held at the sale (less conservative)"
+
+
 class Firm(models.Model):
     """A wealth-management firm: the tenant. Nothing of one firm is ever visible to another."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    wash_sale_reading = models.CharField(
+        max_length=12,
+        choices=WashSaleReading.choices,
+        default=WashSaleReading.STATUTE,
+        help_text="Which purchases made before a loss sale wash it. The ledger, the scan and the backtest read this. "
+        "The narrower reading is the less conservative choice: §1091 has no condition that the shares be held.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -298,10 +312,16 @@ class TaxLot(models.Model):
 
     A wash sale can split a purchase into parts with different bases and holding periods; the parts
     keep the purchase's lot name. ``wash_sale_adjustment`` is the disallowed loss in the basis.
+
+    ``opened_by`` (the ledger entry that opened the lot) and ``part`` are its stable identity: a rebuild
+    replaces the rows, never that identity, and the database refuses two rows with one identity, so two
+    rebuilds can never leave a household's lots twice over.
     """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="lots")
+    opened_by = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="open_lots")
+    part = models.PositiveSmallIntegerField(default=0, help_text="Which part of the purchase a wash sale split off.")
     name = models.CharField(max_length=64)
     quantity = models.DecimalField(**QUANTITY)
     adjusted_basis = models.DecimalField(**MONEY)
@@ -315,6 +335,7 @@ class TaxLot(models.Model):
         indexes = [models.Index(fields=["account", "security"])]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive"),
+            models.UniqueConstraint(fields=["opened_by", "part"], name="one_lot_per_purchase_part"),
         ]
 
     def __str__(self) -> str:

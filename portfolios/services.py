@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from harvesting.engine.lots import LedgerError
 from portfolios.ledger import replay_household
+from portfolios.locks import household_lock
 from portfolios.models import Client, Firm, Household, RealizedSale, Role, TaxLot, User, WashSaleMatch
 from taxharvest.errors import ApplicationError
 
@@ -76,8 +77,10 @@ def household_rebuild_lots(*, household: Household) -> int:
     """Replace the household's lots, realized sales and wash-sale matches with a replay of its ledger.
 
     Return how many lots are open. Callers run this after any change to the household's
-    transactions, so the tables always equal a replay.
+    transactions, so the tables always equal a replay. The household's lock is taken before the ledger
+    is read: concurrent rebuilds run one after the other, each replaying everything committed before it.
     """
+    household_lock(household.pk)
     try:
         result = replay_household(household)
     except LedgerError as error:

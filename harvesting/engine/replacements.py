@@ -29,6 +29,22 @@ def choose_replacements(
     ``returns`` is (days x len(symbols)) of trailing daily returns; ``blocked`` are groups the household
     may not buy now (it sold them at a loss within 30 days: buying would wash that loss).
     """
+    ranked = rank_replacements(returns, symbols, held, tradable, identity, blocked, pairs, alternatives=0)
+    return {symbol: choices[0] for symbol, choices in ranked.items()}
+
+
+def rank_replacements(
+    returns: np.ndarray,
+    symbols: Sequence[str],
+    held: Collection[str],
+    tradable: Collection[str],
+    identity: Mapping[str, str] | None = None,
+    blocked: Collection[str] = (),
+    pairs: Mapping[str, str] | None = None,
+    alternatives: int = 4,
+) -> dict[str, tuple[Replacement, ...]]:
+    """Return each held symbol's replacements, best first: the firm's pair (when allowed), then up to
+    ``alternatives`` others by correlation. A household plan takes the first that washes nothing it does."""
     groups = identity or {}
     firm_pairs = pairs or {}
     index = {symbol: i for i, symbol in enumerate(symbols)}
@@ -52,20 +68,24 @@ def choose_replacements(
     def tracking_error(a: int, b: int) -> float:
         return float(np.std(clean[:, a] - clean[:, b]) * np.sqrt(TRADING_DAYS))
 
-    choices: dict[str, Replacement] = {}
+    choices: dict[str, tuple[Replacement, ...]] = {}
     for sold in held:
         if sold not in index:
             continue
         i = index[sold]
+        ranked_choices: list[Replacement] = []
         paired = firm_pairs.get(sold)
         if paired is not None and allowed(sold, paired):
             j = index[paired]
-            choices[sold] = Replacement(paired, float(correlation[i, j]), tracking_error(i, j), "firm pair")
-            continue
+            ranked_choices.append(Replacement(paired, float(correlation[i, j]), tracking_error(i, j), "firm pair"))
         ranked = sorted(
-            (j for j, candidate in enumerate(symbols) if allowed(sold, candidate)), key=lambda j: -correlation[i, j]
+            (j for j, candidate in enumerate(symbols) if allowed(sold, candidate) and candidate != paired),
+            key=lambda j: -correlation[i, j],
         )
-        if ranked:
-            j = ranked[0]
-            choices[sold] = Replacement(symbols[j], float(correlation[i, j]), tracking_error(i, j), "correlation")
+        ranked_choices += [
+            Replacement(symbols[j], float(correlation[i, j]), tracking_error(i, j), "correlation")
+            for j in ranked[: alternatives + 1]
+        ]
+        if ranked_choices:
+            choices[sold] = tuple(ranked_choices[: alternatives + 1])
     return choices

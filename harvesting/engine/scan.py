@@ -13,6 +13,11 @@ For each lot at a loss in a taxable account (an IRA's losses can never be harves
 4. The model's forecast (the chance the price is back above today's within the wash-sale window):
    a harvest whose net benefit is small is deferred ("wait") when the model expects the loss to
    deepen, since waiting then harvests more. Larger harvests are taken now.
+5. One plan for the household, decided together. Every replacement the plan buys is a purchase for
+   every other lot of the household, and every loss it realizes is a sale that a purchase would wash:
+   a lot whose security the plan buys is blocked by the plan (no cross-swap: JPM into BAC and BAC into
+   JPM), and a replacement is never substantially identical to a security the plan sells at a loss
+   (the next-best replacement is taken instead). Switch-backs join the plan last, under the same rule.
 
 Screening runs on floats; everything reported is recomputed in Decimal dollars to the cent.
 """
@@ -20,11 +25,12 @@ Screening runs on floats; everything reported is recomputed in Decimal dollars t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from harvesting.engine.holding import is_long_term
+from harvesting.engine.switch_back import HeldReplacement, switch_back_blocker
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -81,6 +87,28 @@ class ScanPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class SwitchBackLot:
+    """A replacement lot a harvest bought, which may be sold to buy the ``original`` security back."""
+
+    lot: ScanLot
+    original: str
+    harvested_on: date
+
+
+@dataclass
+class Plan:
+    """What the household's plan does so far: the identity groups it sells at a loss and those it buys.
+
+    ``sold_at_a_loss`` starts with the groups the household sold at a loss in the last 30 days (buying
+    them would wash those losses) and ``buying`` with purchases already under way (replacements of
+    approved harvests): the plan must not wash against either.
+    """
+
+    sold_at_a_loss: dict[str, str] = field(default_factory=dict)  # group -> what sells it
+    buying: dict[str, str] = field(default_factory=dict)  # group -> what buys it
+
+
+@dataclass(frozen=True, slots=True)
 class Opportunity:
     lot: ScanLot
     price: Decimal
@@ -92,7 +120,7 @@ class Opportunity:
     net_benefit: Decimal
     score: float | None
     replacement: Replacement | None
-    action: str  # "harvest", "wait", "below minimum", "blocked", "no replacement"
+    action: str  # "harvest", "switch back", "wait", "below minimum", "blocked", "no replacement"
     blocked_by: str = ""
     blocked_until: date | None = None
     rank: int | None = None
@@ -127,20 +155,41 @@ def scan_household(
     as_of: date,
     purchases: Sequence[Purchase],
     value_of: Callable[[Decimal, Decimal], Decimal],
-    replacements: Mapping[str, Replacement],
+    replacements: Mapping[str, Replacement | Sequence[Replacement]],
     policy: ScanPolicy = ScanPolicy(),
     scores: Mapping[str, float] | None = None,
     identity: Mapping[str, str] | None = None,
+    switch_backs: Sequence[SwitchBackLot] = (),
+    plan: Plan | None = None,
 ) -> list[Opportunity]:
-    """Return the household's losing taxable lots as opportunities: recommended ones ranked first.
+    """Return the household's plan: its recommended harvests and switch-backs ranked first, then the
+    losing taxable lots it does not take, with the reason.
 
     ``value_of(st_loss, lt_loss)`` is the client's total tax saved this year by harvesting that much
-    short- and long-term loss (see ``taxprofiles.rules.harvest_value``).
+    short- and long-term loss (see ``taxprofiles.rules.harvest_value``). ``replacements`` gives each
+    symbol's replacement, or its candidates best first (the plan takes the first that washes nothing).
+    ``plan`` seeds what the household already sells and buys (see ``Plan``); it is not changed.
     """
     groups = identity or {}
 
     def group(symbol: str) -> str:
         return groups.get(symbol, symbol)
+
+    state = Plan(dict(plan.sold_at_a_loss), dict(plan.buying)) if plan is not None else Plan()
+
+    def candidates_for(symbol: str) -> tuple[Replacement, ...]:
+        found = replacements.get(symbol)
+        if found is None:
+            return ()
+        return (found,) if isinstance(found, Replacement) else tuple(found)
+
+    def replacement_for(symbol: str) -> Replacement | None:
+        """The best replacement that is not identical to the lot or to anything the plan sells at a loss."""
+        for candidate in candidates_for(symbol):
+            bought = group(candidate.symbol)
+            if bought != group(symbol) and bought not in state.sold_at_a_loss:
+                return candidate
+        return None
 
     min_fraction = float(policy.min_loss_fraction)
     candidates: list[tuple[ScanLot, Decimal]] = []
@@ -161,7 +210,7 @@ def scan_household(
         loss = lot.cost_basis - value
         long_term = is_long_term(lot.holding_start, as_of)
         score = None if scores is None else scores.get(lot.symbol)
-        replacement = replacements.get(lot.symbol)
+        replacement = next(iter(candidates_for(lot.symbol)), None)
         block = wash_block(lot, purchases, as_of, group)
         if block is not None:
             results.append(
@@ -176,7 +225,18 @@ def scan_household(
     taken_value = ZERO
     spread = policy.half_spread_bps * BASIS_POINT
     strong = policy.min_net_benefit * policy.strong_benefit_multiple
-    for lot, price, value, loss, long_term, replacement, score in open_lots:
+    for lot, price, value, loss, long_term, _, score in open_lots:
+        buyer = state.buying.get(group(lot.symbol))
+        if buyer is not None:
+            # The plan buys this security (or one identical to it): selling this lot at a loss would wash.
+            results.append(
+                Opportunity(
+                    lot, price, value, loss, long_term, ZERO, ZERO, ZERO, score, None, "blocked",
+                    f"the plan buys {buyer}", as_of + WINDOW + timedelta(days=1),
+                )
+            )  # fmt: skip
+            continue
+        replacement = replacement_for(lot.symbol)
         st, lt = (taken_st, taken_lt + loss) if long_term else (taken_st + loss, taken_lt)
         total = value_of(st, lt)
         tax_value = total - taken_value
@@ -195,14 +255,106 @@ def scan_household(
         else:
             action = "harvest"
             taken_st, taken_lt, taken_value = st, lt, total
+            state.sold_at_a_loss.setdefault(group(lot.symbol), f"{lot.symbol} at a loss in {lot.account}")
+            state.buying.setdefault(group(replacement.symbol), f"{replacement.symbol} to replace {lot.symbol}")
         results.append(
             Opportunity(lot, price, value, loss, long_term, tax_value, costs, net, score, replacement, action)
         )
 
     recommended = sorted((o for o in results if o.action == "harvest"), key=lambda o: -o.net_benefit)
-    ranked = [_with_rank(o, i) for i, o in enumerate(recommended, start=1)]
-    others = sorted((o for o in results if o.action != "harvest"), key=lambda o: -o.loss)
+    harvested = {o.lot.ref for o in recommended}
+    switching = _plan_switch_backs(
+        [item for item in switch_backs if item.lot.ref not in harvested], prices, as_of, purchases, policy, state, group
+    )
+    ranked = [replace(o, rank=i) for i, o in enumerate([*recommended, *switching], start=1)]
+    # A lot is in the result once: a replacement lot the plan switches back is not also listed at a loss.
+    switched = {o.lot.ref for o in switching}
+    others = sorted((o for o in results if o.action != "harvest" and o.lot.ref not in switched), key=lambda o: -o.loss)
     return ranked + others
+
+
+def _plan_switch_backs(
+    lots: Sequence[SwitchBackLot],
+    prices: Mapping[str, Decimal],
+    as_of: date,
+    purchases: Sequence[Purchase],
+    policy: ScanPolicy,
+    plan: Plan,
+    group: Callable[[str], str],
+) -> list[Opportunity]:
+    """Add to ``plan`` the switch-backs that are due and wash nothing; return them as opportunities.
+
+    A switch-back sells the replacement lot and buys the original back: the rule's timing and its
+    short-term gain limit (``switch_back_blocker``), then the plan's rule: the original must not be
+    something the plan or the last 30 days sold at a loss, and a replacement sold at a loss must not
+    be something the plan buys or the household bought in the last 30 days.
+    """
+    offers: list[Opportunity] = []
+    spread = policy.half_spread_bps * BASIS_POINT
+    for item in sorted(lots, key=lambda item: (item.harvested_on, item.lot.account, item.lot.symbol, item.lot.lot)):
+        lot = item.lot
+        price = prices.get(lot.symbol)
+        if price is None or lot.tax_deferred or group(item.original) == group(lot.symbol):
+            continue
+        held = HeldReplacement(lot.quantity, lot.cost_basis, lot.holding_start)
+        if switch_back_blocker([held], price, item.harvested_on, as_of, policy.min_net_benefit, policy.half_spread_bps):
+            continue
+        value = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
+        loss = lot.cost_basis - value
+        if group(item.original) in plan.sold_at_a_loss or group(item.original) in plan.buying:
+            continue
+        if loss > ZERO and (group(lot.symbol) in plan.buying or wash_block(lot, purchases, as_of, group)):
+            continue
+        plan.buying[group(item.original)] = f"{item.original} to switch back from {lot.symbol}"
+        if loss > ZERO:
+            plan.sold_at_a_loss.setdefault(group(lot.symbol), f"{lot.symbol} at a loss in {lot.account}")
+        costs = (value * spread * 2 + policy.commission * 2).quantize(CENT, ROUND_HALF_UP)
+        back = Replacement(item.original, 1.0, 0.0, "switch back")
+        long_term = is_long_term(lot.holding_start, as_of)
+        offers.append(Opportunity(lot, price, value, loss, long_term, ZERO, costs, -costs, None, back, "switch back"))
+    return offers
+
+
+def _plan_switch_backs(
+    lots: Sequence[SwitchBackLot],
+    prices: Mapping[str, Decimal],
+    as_of: date,
+    purchases: Sequence[Purchase],
+    policy: ScanPolicy,
+    plan: Plan,
+    group: Callable[[str], str],
+) -> list[Opportunity]:
+    """Add to ``plan`` the switch-backs that are due and wash nothing; return them as opportunities.
+
+    A switch-back sells the replacement lot and buys the original back: the rule's timing and its
+    short-term gain limit (``switch_back_blocker``), then the plan's rule: the original must not be
+    something the plan or the last 30 days sold at a loss, and a replacement sold at a loss must not
+    be something the plan buys or the household bought in the last 30 days.
+    """
+    offers: list[Opportunity] = []
+    spread = policy.half_spread_bps * BASIS_POINT
+    for item in sorted(lots, key=lambda item: (item.harvested_on, item.lot.account, item.lot.symbol, item.lot.lot)):
+        lot = item.lot
+        price = prices.get(lot.symbol)
+        if price is None or lot.tax_deferred or group(item.original) == group(lot.symbol):
+            continue
+        held = HeldReplacement(lot.quantity, lot.cost_basis, lot.holding_start)
+        if switch_back_blocker([held], price, item.harvested_on, as_of, policy.min_net_benefit, policy.half_spread_bps):
+            continue
+        value = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
+        loss = lot.cost_basis - value
+        if group(item.original) in plan.sold_at_a_loss or group(item.original) in plan.buying:
+            continue
+        if loss > ZERO and (group(lot.symbol) in plan.buying or wash_block(lot, purchases, as_of, group)):
+            continue
+        plan.buying[group(item.original)] = f"{item.original} to switch back from {lot.symbol}"
+        if loss > ZERO:
+            plan.sold_at_a_loss.setdefault(group(lot.symbol), f"{lot.symbol} at a loss in {lot.account}")
+        costs = (value * spread * 2 + policy.commission * 2).quantize(CENT, ROUND_HALF_UP)
+        back = Replacement(item.original, 1.0, 0.0, "switch back")
+        long_term = is_long_term(lot.holding_start, as_of)
+        offers.append(Opportunity(lot, price, value, loss, long_term, ZERO, costs, -costs, None, back, "switch back"))
+    return offers
 
 
 def _with_rank(opportunity: Opportunity, rank: int) -> Opportunity:

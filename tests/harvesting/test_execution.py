@@ -151,9 +151,10 @@ def test_guardrails_cap_the_households_daily_notional(opportunity, alice, django
         approve(opportunity, alice, django_capture_on_commit_callbacks)
 
 
-def test_approving_twice_places_one_order(opportunity, alice, django_capture_on_commit_callbacks):
-    first = approve(opportunity, alice, django_capture_on_commit_callbacks)
-    assert approve(opportunity, alice, django_capture_on_commit_callbacks) == first
+def test_approving_twice_places_one_order_and_says_so(opportunity, alice, django_capture_on_commit_callbacks):
+    approve(opportunity, alice, django_capture_on_commit_callbacks)
+    with pytest.raises(ApplicationError, match="Not approved: this AAPL harvest was already executed"):
+        approve(opportunity, alice, django_capture_on_commit_callbacks)
     assert PaperOrder.objects.filter(side="sell").count() == 1
 
 

@@ -33,11 +33,12 @@ def test_an_advisor_scans_a_household_and_reads_the_ranked_opportunities(
     assert (run.status, run.households_done, run.households_total, run.lots_scanned) == (RunStatus.DONE, 1, 1, 3)
     found = {o.security.symbol: o for o in Opportunity.objects.filter(run=run)}
     assert set(found) == {"AAPL", "MSFT"}  # the IRA's AAPL loss is never an opportunity
-    aapl = found["AAPL"]
-    # 100 AAPL: basis 18,000; the last close (Dec 28) is 140 + 3 - 2 = 141: a 3,900 loss.
-    assert (aapl.loss, aapl.term, aapl.status) == (Decimal("3900.00"), "short", "open")
-    assert aapl.rank is not None
-    assert aapl.replacement.symbol == "MSFT"
+    aapl, msft = found["AAPL"], found["MSFT"]
+    # One plan: MSFT (50 at 330, 241 now: a 4,450 loss, the larger) is sold into AAPL, so the plan buys AAPL
+    # and the AAPL loss (100 at 180, 140 + 3 - 2 = 141 now: 3,900) would wash: no cross-swap.
+    assert (msft.loss, msft.status, msft.rank, msft.replacement.symbol) == (Decimal("4450.00"), "open", 1, "AAPL")
+    assert (aapl.loss, aapl.term, aapl.status, aapl.rank) == (Decimal("3900.00"), "short", "blocked", None)
+    assert aapl.blocked_by == "the plan buys AAPL to replace MSFT"
     page = client.get(response["Location"]).text
     assert "<strong>Done</strong> · 1 of 1 household · 100%" in page
     assert '<td class="num loss">$3,900.00</td>' in page
