@@ -227,7 +227,9 @@ class Opportunity(models.Model):
         """The lot as it stands now (after any rebuild), or None if it is no longer open."""
         if self.opened_by_id is None:
             return None
-        return TaxLot.objects.filter(opened_by_id=self.opened_by_id, part=self.lot_part).select_related("account").first()
+        return (
+            TaxLot.objects.filter(opened_by_id=self.opened_by_id, part=self.lot_part).select_related("account").first()
+        )
 
 
 class TradingControls(models.Model):

@@ -12,7 +12,7 @@ from django.http import Http404
 from brokers.market_clock import market_now
 from harvesting.engine.lots import WINDOW
 from harvesting.models import HarvestRun, Opportunity, OpportunityStatus, Order, PlannedPurchase
-from portfolios.models import Action, Household, Role, Transaction, User
+from portfolios.models import Action, Household, Role, TaxLot, Transaction, User, WashSaleReading
 from portfolios.selectors import households_for_user
 
 
@@ -72,6 +72,30 @@ def open_opportunities_for_user(user: User, household_id: int | None = None) -> 
     )
 
 
+def order_get_for_user(user: User, order_id: int) -> Order:
+    order = (
+        Order.objects.filter(pk=order_id, opportunity__household__in=households_for_user(user))
+        .select_related("opportunity__household", "security", "account")
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def withdrawn_opportunities_for_user(user: User, since: datetime, household_id: int | None = None) -> list[Opportunity]:
+    """Offers taken off the table since ``since`` with the reason (a lot sold or changed, no longer a candidate)."""
+    withdrawn = Opportunity.objects.filter(
+        household__in=households_for_user(user),
+        status=OpportunityStatus.EXPIRED,
+        expires_at__gte=since,
+        rank__isnull=False,
+    ).exclude(decision_reason="")
+    if household_id is not None:
+        withdrawn = withdrawn.filter(household_id=household_id)
+    return list(withdrawn.select_related("household", "security").order_by("-pk")[:20])
+
+
 def orders_for_user(user: User, household_id: int | None = None, limit: int = 100) -> list[Order]:
     """The most recent orders of the user's book (or one household)."""
     orders = Order.objects.filter(opportunity__household__in=households_for_user(user))
@@ -100,13 +124,18 @@ class PurchaseWindow:
 
 def purchases_around(household: Household, as_of: date) -> tuple[QuerySet[Transaction], QuerySet[PlannedPurchase]]:
     """The household's purchases (any account) of the 30 days up to ``as_of``, and those planned for the 30 days
-    after: what the wash-sale rule sets against a loss sale on ``as_of``. The scan and the household page share it."""
+    after: what the wash-sale rule sets against a loss sale on ``as_of``, under the firm's reading of it (the
+    statute's by default: every purchase in the window, even if sold since). The scan and the household page
+    share it."""
     made = Transaction.objects.filter(
         account__household=household,
         action__in=[Action.BUY, Action.REINVEST],
         trade_date__gte=as_of - WINDOW,
         trade_date__lte=as_of,
     ).select_related("account", "security")
+    if household.firm.wash_sale_reading == WashSaleReading.HELD_AT_SALE:
+        # The firm's narrower reading (as the ledger engine applies it): a purchase counts only while held.
+        made = made.filter(pk__in=TaxLot.objects.filter(account__household=household).values("opened_by_id"))
     planned = PlannedPurchase.objects.filter(
         account__household=household, planned_on__gte=as_of, planned_on__lte=as_of + WINDOW
     ).select_related("account", "security")

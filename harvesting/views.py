@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -15,16 +16,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from brokers.market_clock import market_now
-from harvesting.execution import FINAL, opportunity_approve, opportunity_reject
+from harvesting.execution import (
+    FINAL,
+    opportunity_approve,
+    opportunity_reject,
+    order_cancel,
+    order_is_stuck,
+    order_retry,
+)
 from harvesting.explaining import explanations_for
 from harvesting.models import Opportunity, OpportunityStatus, Order, RunStatus
 from harvesting.scanning import scan_start
 from harvesting.selectors import (
     open_opportunities_for_user,
     opportunity_get_for_user,
+    order_get_for_user,
     orders_for_user,
     run_get_for_user,
     run_opportunities,
+    withdrawn_opportunities_for_user,
 )
 from portfolios.selectors import household_get_for_user, household_list_for_user
 from taxharvest.errors import ApplicationError
@@ -104,6 +114,9 @@ def opportunity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "open_count": len(recommended),
             "open_value": sum((o.tax_value for o in recommended), Decimal(0)),
             "now": now,
+            "withdrawn": withdrawn_opportunities_for_user(
+                request.user, now - timedelta(days=1), household.pk if household else None
+            ),
         }
         return render_to_string("harvesting/_opportunities.html", context, request=request)
 
@@ -150,6 +163,8 @@ def opportunity_bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
 def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Orders and their live status; the page polls while any is still working at the broker."""
     orders = orders_for_user(request.user)
+    for order in orders:
+        order.stuck = order_is_stuck(order)  # type: ignore[attr-defined]
     working = any(order.status not in FINAL for order in orders)
     partial = request.htmx and not request.htmx.history_restore_request
     return render(
@@ -157,3 +172,22 @@ def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "harvesting/_orders.html" if partial else "harvesting/orders.html",
         {"orders": orders, "working": working},
     )
+
+
+@login_required
+@require_POST
+def order_act(request: AuthenticatedHttpRequest, order_id: int, action: str) -> HttpResponse:
+    """Retry (advance the harvest now, as the reconciler would) or cancel a stuck order."""
+    order = order_get_for_user(request.user, order_id)
+    label = f"{order.side} of {order.security.symbol} ({order.opportunity.household.name})"
+    try:
+        if action == "retry":
+            outcome = order_retry(order=order, user=request.user)
+            order.refresh_from_db()
+            messages.info(request, f"Retried the {label}: {order.get_status_display().lower()} ({outcome}).")
+        else:
+            order_cancel(order=order, user=request.user)
+            messages.info(request, f"Cancelled the {label}.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("harvesting:orders")

@@ -31,7 +31,7 @@ from portfolios.models import (
     User,
     WashSaleMatch,
 )
-from portfolios.services import households_rebuild_for_securities, user_invite
+from portfolios.services import firm_wash_sale_reading_set, households_rebuild_for_securities, user_invite
 from taxharvest.errors import ApplicationError
 
 # Querysets of firm-owned models, keyed by model, filtered by the lookup that reaches their firm.
@@ -137,8 +137,18 @@ class SuperuserWritesAdmin(FirmScopedAdmin):
 
 @admin.register(Firm)
 class FirmAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "wash_sale_reading", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request: HttpRequest, obj: Firm, form: Any, change: bool) -> None:
+        reading = obj.wash_sale_reading
+        if change and "wash_sale_reading" in form.changed_data:
+            obj.wash_sale_reading = Firm.objects.values_list("wash_sale_reading", flat=True).get(pk=obj.pk)
+            super().save_model(request, obj, form, change)
+            rebuilt = firm_wash_sale_reading_set(firm=obj, reading=reading)
+            self.message_user(request, f"The wash-sale reading changed: {rebuilt} household(s) rebuilt under it.")
+            return
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Firm]:
         queryset = super().get_queryset(request)

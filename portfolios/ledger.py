@@ -212,4 +212,5 @@ def household_lot_differences(household: Household) -> list[str]:
 
 
 def _describe(lot: TaxLot) -> str:
-    return f"{lot.account.number} {lot.security.symbol} {lot.name!r} {lot.quantity.normalize():f} sh. at {lot.adjusted_basis}"
+    shares = f"{lot.quantity.normalize():f}"
+    return f"{lot.account.number} {lot.security.symbol} {lot.name!r} {shares} sh. at {lot.adjusted_basis}"

@@ -110,3 +110,16 @@ def households_rebuild_for_securities(*, firm_id: int, security_ids: set[int]) -
         household_rebuild_lots(household=household)
         count += 1
     return count
+
+
+@transaction.atomic
+def firm_wash_sale_reading_set(*, firm: Firm, reading: str) -> int:
+    """Set which purchases wash a loss for the whole firm and rebuild every household under it; return how
+    many were rebuilt. Lots, realized sales and Form 8949 figures all change with the reading."""
+    firm.wash_sale_reading = reading
+    firm.save(update_fields=["wash_sale_reading"])
+    count = 0
+    for household in Household.objects.filter(firm=firm).select_related("firm").order_by("pk"):
+        household_rebuild_lots(household=household)
+        count += 1
+    return count

@@ -14,55 +14,86 @@ def withdraw_live_opportunities(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('harvesting', '0002_householdmonitor_historicalorder_market_date_and_more'),
-        ('portfolios', '0004_lot_identity_wash_sale_reading'),
+        ("harvesting", "0002_householdmonitor_historicalorder_market_date_and_more"),
+        ("portfolios", "0004_lot_identity_wash_sale_reading"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(withdraw_live_opportunities, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name='historicalopportunity',
-            name='lot',
+            model_name="historicalopportunity",
+            name="lot",
         ),
         migrations.RemoveField(
-            model_name='opportunity',
-            name='lot',
+            model_name="opportunity",
+            name="lot",
         ),
         migrations.AddField(
-            model_name='historicalopportunity',
-            name='account',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.account'),
+            model_name="historicalopportunity",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="portfolios.account",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalopportunity',
-            name='lot_part',
+            model_name="historicalopportunity",
+            name="lot_part",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='historicalopportunity',
-            name='opened_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The ledger entry that opened the lot.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolios.transaction'),
+            model_name="historicalopportunity",
+            name="opened_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The ledger entry that opened the lot.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="portfolios.transaction",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='account',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='opportunities', to='portfolios.account'),
+            model_name="opportunity",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="opportunities",
+                to="portfolios.account",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='lot_part',
+            model_name="opportunity",
+            name="lot_part",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='opened_by',
-            field=models.ForeignKey(blank=True, help_text='The ledger entry that opened the lot.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portfolios.transaction'),
+            model_name="opportunity",
+            name="opened_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The ledger entry that opened the lot.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="portfolios.transaction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['open', 'blocked'])), fields=('opened_by', 'lot_part'), name='one_live_opportunity_per_lot'),
+            model_name="opportunity",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["open", "blocked"])),
+                fields=("opened_by", "lot_part"),
+                name="one_live_opportunity_per_lot",
+            ),
         ),
     ]

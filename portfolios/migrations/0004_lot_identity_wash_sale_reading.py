@@ -24,35 +24,51 @@ def rebuild_lots(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portfolios', '0003_user_client_alter_user_role_and_more'),
+        ("portfolios", "0003_user_client_alter_user_role_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='firm',
-            name='wash_sale_reading',
-            field=models.CharField(choices=[('statute', 'Any purchase in the 30 days before the sale (IRC §1091 as written; the default)'), ('held_at_sale', 'Only purchases still held at the sale (less conservative)')], default='statute', help_text='Which purchases made before a loss sale wash it. The ledger, the scan and the backtest read this. The narrower reading is the less conservative choice: §1091 has no condition that the shares be held.', max_length=12),
+            model_name="firm",
+            name="wash_sale_reading",
+            field=models.CharField(
+                choices=[
+                    ("statute", "Any purchase in the 30 days before the sale (IRC §1091 as written; the default)"),
+                    ("held_at_sale", "Only purchases still held at the sale (less conservative)"),
+                ],
+                default="statute",
+                help_text="Which purchases made before a loss sale wash it. The ledger, the scan and the backtest read this. The narrower reading is the less conservative choice: §1091 has no condition that the shares be held.",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='taxlot',
-            name='opened_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='open_lots', to='portfolios.transaction'),
+            model_name="taxlot",
+            name="opened_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="open_lots",
+                to="portfolios.transaction",
+            ),
         ),
         migrations.AddField(
-            model_name='taxlot',
-            name='part',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Which part of the purchase a wash sale split off.'),
+            model_name="taxlot",
+            name="part",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Which part of the purchase a wash sale split off."
+            ),
         ),
         migrations.RunPython(rebuild_lots, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='taxlot',
-            name='opened_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='open_lots', to='portfolios.transaction'),
+            model_name="taxlot",
+            name="opened_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="open_lots", to="portfolios.transaction"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxlot',
-            constraint=models.UniqueConstraint(fields=('opened_by', 'part'), name='one_lot_per_purchase_part'),
+            model_name="taxlot",
+            constraint=models.UniqueConstraint(fields=("opened_by", "part"), name="one_lot_per_purchase_part"),
         ),
     ]
