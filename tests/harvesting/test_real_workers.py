@@ -223,11 +223,29 @@ def test_a_five_harvest_plan_is_executed_by_a_real_two_worker_cluster(
 # --- clusters killed with SIGKILL -----------------------------------------------------------------
 
 
-def kill_points(broker: str) -> list[float]:
-    """Three seeded instants after a cluster's start to kill it at: before its workers run, while they
-    start, and while they execute."""
+def kill_plan(broker: str) -> list[tuple[str, float]]:
+    """Three seeded kill points: one by the clock (0.3-2.5 s after the start: the cluster still starting, or its
+    pusher holding tasks it took off the queue), then two by progress: once the broker holds 1-6 more orders
+    than at the restart, so the cluster dies with executions half done."""
     rng = random.Random(f"{SEED}-{broker}")
-    return [round(rng.uniform(low, high), 2) for low, high in ((0.2, 0.5), (0.8, 1.5), (2.0, 3.5))]
+    return [("seconds", round(rng.uniform(0.3, 2.5), 2)), ("orders", rng.randint(1, 6)), ("orders", rng.randint(1, 6))]
+
+
+def run_and_kill(broker: str, how: str, amount: float, households: list[Household]) -> str:
+    """Start a cluster, kill it with SIGKILL at the point; say where it was."""
+    before = PaperOrder.objects.count()
+    cluster = start_cluster(broker, workers=2)
+    if how == "seconds":
+        time.sleep(amount)
+    else:
+        wait_until(
+            lambda: PaperOrder.objects.count() >= before + amount or workers.settlement(households, lots=False).settled,
+            SETTLE_SECONDS,
+            interval=0.01,
+            message=f"{amount:g} more orders at the broker",
+        )
+    cluster.kill9()
+    return f"{amount:g} {how}: {before} -> {PaperOrder.objects.count()} orders"
 
 
 @pytest.mark.parametrize("broker", ["redis", "orm"])
@@ -244,15 +262,11 @@ def test_harvests_survive_clusters_killed_at_seeded_instants(real_workers, acme,
     assert len(plan) == 20
     with workers.tasks_queued_to(broker):
         bulk_approve(alice, plan)
-    progress = []
-    for delay in kill_points(broker):
-        cluster = start_cluster(broker, workers=2)
-        time.sleep(delay)
-        cluster.kill9()
-        progress.append((delay, PaperOrder.objects.count()))
+    progress = [run_and_kill(broker, how, amount, households) for how, amount in kill_plan(broker)]
+    print(f"{broker}: killed at {progress}")
     start_cluster(broker, workers=2)
     state = settle(households)
-    assert state.correct, f"{state.summary()}; kills (seconds, orders at the broker then): {progress}"
+    assert state.correct, f"{state.summary()}; killed at {progress}"
     assert state.executed == 20
     assert_one_sell_and_one_buy_per_harvest(households)
     assert PaperOrder.objects.count() == 40
