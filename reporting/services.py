@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from portfolios.models import Client, Household, Role, User
@@ -60,6 +62,46 @@ def report_generate_task(report_id: int) -> str:
     report.finished_at = timezone.now()
     report.save(update_fields=["file", "size", "sha256", "summary", "status", "finished_at"])
     return f"report {report_id}: {len(pdf)} bytes"
+
+
+STUCK_AFTER = timedelta(minutes=2)
+REQUEUE_SCHEDULE = "reports-requeue-stuck"
+
+
+def reports_requeue_stuck(now: datetime | None = None) -> int:
+    """django-q2 (every minute): queue again each report whose task never ran or whose worker died.
+
+    A task can be lost (the Redis broker does not acknowledge, so a killed worker's task is gone) or
+    refused (a payload signed with another process's SECRET_KEY fails django-q2's check, which logs it):
+    the row, not the queue, says what is still to do. Queued for two minutes, or generating for longer than
+    a worker may run, means lost; generating again is safe (``report_generate_task`` claims the row).
+    """
+    now = now or timezone.now()
+    dead_after = timedelta(seconds=int(settings.Q_CLUSTER.get("timeout", 300)) + 60)
+    ClientReport.objects.filter(status=ReportStatus.RUNNING, created_at__lt=now - dead_after).update(
+        status=ReportStatus.QUEUED
+    )
+    stuck = list(
+        ClientReport.objects.filter(status=ReportStatus.QUEUED, created_at__lt=now - STUCK_AFTER).values_list(
+            "pk", flat=True
+        )
+    )
+    for report_id in stuck:
+        logger.warning("client report %s was never generated; queued again", report_id)
+        async_task("reporting.services.report_generate_task", report_id)
+    return len(stuck)
+
+
+def reports_requeue_schedule_ensure() -> None:
+    Schedule.objects.update_or_create(
+        name=REQUEUE_SCHEDULE,
+        defaults={
+            "func": "reporting.services.reports_requeue_stuck",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
 
 
 def link_token(link: ReportLink) -> str:
