@@ -59,6 +59,8 @@ def real_workers(transactional_db, request):
     stopped = workers.stop_all()
     if stopped:
         print(workers.logs_of(stopped))
+    for cluster in stopped:
+        cluster.log_path.unlink(missing_ok=True)
     if redis_up:
         workers.redis_flush()
 
