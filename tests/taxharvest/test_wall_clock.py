@@ -24,7 +24,14 @@ ALLOWED = {
         "_stored"
     },  # when an API request's idempotency key expires  # when an order was submitted; when to poll again
     # when a report was generated; when a share link was made, expires, was revoked, is opened
-    "reporting/services.py": {"report_generate_task", "report_link_create", "report_link_revoke", "report_link_open"},
+    # and how long a report has waited for a worker (a lost task is queued again)
+    "reporting/services.py": {
+        "report_generate_task",
+        "report_link_create",
+        "report_link_revoke",
+        "report_link_open",
+        "reports_requeue_stuck",
+    },
 }
 
 
