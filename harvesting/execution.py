@@ -37,6 +37,7 @@ from portfolios.models import Account, Action, Security, Transaction, User
 from portfolios.price_store import latest_quotes
 from portfolios.services import household_rebuild_lots
 from taxharvest.errors import ApplicationError
+from taxharvest.schedules import schedule_every_minute
 
 logger = logging.getLogger(__name__)
 SHARE_PLACES = Decimal("0.0001")
@@ -321,15 +322,7 @@ RECONCILE_SCHEDULE = "reconcile-executions"
 
 def reconcile_schedule_ensure() -> None:
     """Book the reconciler to run every minute (idempotent; run after migrations)."""
-    Schedule.objects.update_or_create(
-        name=RECONCILE_SCHEDULE,
-        defaults={
-            "func": "harvesting.execution.reconcile_executions",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
+    schedule_every_minute(name=RECONCILE_SCHEDULE, func="harvesting.execution.reconcile_executions")
 
 
 # --- the orders page: retry and cancel what is stuck ---------------------------------------------------

@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from portfolios.models import Client, Household, Role, User
@@ -20,6 +19,7 @@ from portfolios.services import user_create, user_invite
 from reporting.client_report import client_report_pdf
 from reporting.models import TAX_YEARS, ClientReport, ReportLink, ReportStatus
 from taxharvest.errors import ApplicationError
+from taxharvest.schedules import schedule_every_minute
 
 logger = logging.getLogger(__name__)
 
@@ -93,15 +93,7 @@ def reports_requeue_stuck(now: datetime | None = None) -> int:
 
 
 def reports_requeue_schedule_ensure() -> None:
-    Schedule.objects.update_or_create(
-        name=REQUEUE_SCHEDULE,
-        defaults={
-            "func": "reporting.services.reports_requeue_stuck",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
+    schedule_every_minute(name=REQUEUE_SCHEDULE, func="reporting.services.reports_requeue_stuck")
 
 
 def link_token(link: ReportLink) -> str:

@@ -247,3 +247,11 @@ def test_the_statute_reading_washes_a_loss_with_a_purchase_sold_since_and_the_na
     assert firm_wash_sale_reading_set(firm=acme, reading=WashSaleReading.HELD_AT_SALE) == 1
     old = RealizedSale.objects.get(lot_name="OLD")
     assert (old.gain_loss, old.wash_sale_adjustment) == (Decimal("-400.00"), Decimal("0.00"))
+
+
+def test_migrate_books_the_reconciler_and_the_report_requeue_every_minute(db):
+    from django_q.models import Schedule
+
+    booked = {s.name: (s.func, s.schedule_type, s.minutes) for s in Schedule.objects.all()}
+    assert booked["reconcile-executions"] == ("harvesting.execution.reconcile_executions", Schedule.MINUTES, 1)
+    assert booked["reports-requeue-stuck"] == ("reporting.services.reports_requeue_stuck", Schedule.MINUTES, 1)
