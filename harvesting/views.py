@@ -56,10 +56,13 @@ def household_scan_start(request: AuthenticatedHttpRequest, household_id: int) -
 @login_required
 def run_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = run_get_for_user(request.user, run_id)
+    opportunities = list(run_opportunities(run, request.user)) if run.status == RunStatus.DONE else []
     context = {
         "run": run,
         "running": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
-        "opportunities": run_opportunities(run, request.user) if run.status == RunStatus.DONE else [],
+        "opportunities": opportunities,
+        # The plan: what the scan recommends doing now, in rank order (approved together or item by item).
+        "plan": [o.pk for o in opportunities if o.status == OpportunityStatus.OPEN and o.rank is not None],
     }
     template = "harvesting/_run.html" if request.htmx else "harvesting/run_detail.html"
     return render(request, template, context)

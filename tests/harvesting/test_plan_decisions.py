@@ -255,3 +255,19 @@ def test_migrate_books_the_reconciler_and_the_report_requeue_every_minute(db):
     booked = {s.name: (s.func, s.schedule_type, s.minutes) for s in Schedule.objects.all()}
     assert booked["reconcile-executions"] == ("harvesting.execution.reconcile_executions", Schedule.MINUTES, 1)
     assert booked["reports-requeue-stuck"] == ("reporting.services.reports_requeue_stuck", Schedule.MINUTES, 1)
+
+
+def test_the_scan_page_approves_the_whole_plan_at_once(two_harvests, alice, django_capture_on_commit_callbacks):
+    client = HttpClient()
+    client.force_login(alice)
+    run_page = reverse("harvesting:run_detail", args=[two_harvests["AAPL"].run_id])
+    page = client.get(run_page).text
+    assert "Approve the whole plan (2)" in page
+    ids = [str(o.pk) for o in sorted(two_harvests.values(), key=lambda o: o.rank)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("harvesting:opportunity_bulk_approve"), {"opportunity": ids, "next": run_page}, follow=True
+        )
+    assert "Approved 2 harvests" in response.text
+    assert set(Opportunity.objects.values_list("status", flat=True)) == {OpportunityStatus.EXECUTED}
+    assert "Approve the whole plan" not in client.get(run_page).text
