@@ -122,7 +122,7 @@ def test_rejecting_needs_a_reason_and_records_it(signed_in_page, site_url, alice
     reason.fill("  client wants to keep AAPL ")
     reject.click()
     expect(page.locator(".messages")).to_have_text("Rejected the AAPL harvest.")
-    expect(aapl_row(page).locator("td").nth(9)).to_have_text("Rejected")
+    expect(aapl_row(page).locator("td").nth(9)).to_have_text("Rejected client wants to keep AAPL")
     expect(aapl_row(page).get_by_role("button")).to_have_count(0)
     opportunity = Opportunity.objects.get()
     assert (opportunity.status, opportunity.decision_reason, opportunity.decided_by) == (
