@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from harvesting.engine.lots import Action, LedgerEntry, LedgerError, ReliefMethod, Replay, replay_ledger
+from harvesting.engine.lots import (
+    Action,
+    LedgerEntry,
+    LedgerError,
+    ReliefMethod,
+    Replay,
+    WashSaleReading,
+    replay_ledger,
+)
 from portfolios.csvfields import LEDGER_COLUMNS, FieldError, RowChecker, RowError, read_csv, read_ledger_fields
 
 
@@ -71,9 +79,15 @@ def read_ledger_file(content: bytes) -> LedgerFile:
 
 
 def replay_ledger_file(
-    ledger: LedgerFile, *, hifo_accounts: Collection[str] = (), identity: Mapping[str, str] | None = None
+    ledger: LedgerFile,
+    *,
+    hifo_accounts: Collection[str] = (),
+    identity: Mapping[str, str] | None = None,
+    reading: WashSaleReading = WashSaleReading.STATUTE,
 ) -> Replay:
     """Replay the file as one household; raise ``LedgerFileError`` listing every bad row.
+
+    ``reading`` is the wash-sale reading (``harvesting.engine.lots.WashSaleReading``).
 
     The rows that could be read are replayed even when others could not, so that one run reports
     the sells that cannot happen along with the malformed rows.
@@ -85,6 +99,7 @@ def replay_ledger_file(
         problems,
         tax_deferred=[account for account, kind in ledger.account_types.items() if kind != "taxable"],
         identity=identity,
+        reading=reading,
     )
     if problems or ledger.errors:
         raise LedgerFileError([*ledger.errors, *(RowError(problem.row, problem.reason) for problem in problems)])

@@ -22,14 +22,16 @@ Replacements (``Config.replacement``): ``index`` (the S&P 500 price index plus a
 yield, accrued daily, as a fund proxy); ``correlated`` (the other stock with the highest correlation
 of daily returns over the trailing 252 days); ``basket`` (``basket_size`` other stocks, equal weights,
 chosen greedily for the lowest tracking error over the trailing 252 days). Switch-back rules
-(``Config.switch_back``), never before 31 calendar days: ``31days`` (as soon as allowed);
-``no-st-gain`` (wait while selling the replacement would realize a net short-term gain); ``tracking``
+(``Config.switch_back``), never before 31 calendar days (``harvesting.engine.switch_back``, the rule
+the product applies): ``31days`` (as soon as allowed); ``no-st-gain`` (wait while selling the
+replacement would realize a net short-term gain); ``tracking``
 (stay while the replacement's cumulative return since the harvest stays within ``tracking_limit`` of
 the stock's, switch back once it drifts further).
 
-Wash sales are avoided by construction and then checked: a loss sale of a symbol is not made while a
-lot of it bought in the last 30 days is held, and a symbol is not bought within 30 days after a loss
-sale of it (a harvest falls to the next candidate replacement, or waits; a switch-back waits). Every
+Wash sales are avoided by construction and then checked: a loss sale of a symbol is not made when
+another lot of it was bought in the last 30 days (under ``WashSaleReading.HELD_AT_SALE``: while such
+a lot is still held), and a symbol is not bought within 30 days after a loss sale of it (a harvest
+falls to the next candidate replacement, or waits; a switch-back waits). Every
 trade is also emitted as a ``LedgerEntry`` and replayed through ``harvesting.engine.lots``; the run
 fails if any sale before the final liquidation carries a wash-sale adjustment, or if the engine's
 realized gains differ from the simulation's by more than rounding.
@@ -60,10 +62,10 @@ import pandas as pd
 
 from harvesting.backtest.data import INDEX, index_fund_proxy
 from harvesting.engine.holding import is_long_term
-from harvesting.engine.lots import Action, LedgerEntry, replay_ledger
+from harvesting.engine.lots import Action, LedgerEntry, WashSaleReading, replay_ledger
+from harvesting.engine.switch_back import HeldReplacement, switch_back_blocker
 
 WASH_WINDOW = timedelta(days=30)
-SWITCH_BACK_DAYS = 31
 ACCOUNT = "taxable"
 REPLACEMENTS = ("index", "correlated", "basket", "best")
 SWITCH_BACKS = ("31days", "no-st-gain", "tracking")
@@ -386,8 +388,12 @@ def simulate(
     end: int | None = None,
     *,
     check_ledger: bool = True,
+    reading: WashSaleReading = WashSaleReading.STATUTE,
 ) -> SimResult:
-    """Run one cohort from trading-day index ``start`` to ``end`` (default: the last day)."""
+    """Run one cohort from trading-day index ``start`` to ``end`` (default: the last day).
+
+    ``reading`` is the wash-sale reading the ledger check replays the trades under.
+    """
     end = len(market.dates) - 1 if end is None else end
     h = config.half_spread
     prices, dates, symbols, n = market.prices, market.dates, market.all_symbols, market.n
@@ -395,6 +401,8 @@ def simulate(
     realized: list[Realized] = []
     last_loss_sale: dict[int, date] = {}
     held: dict[int, list[_Lot]] = {}
+    # Under the statute reading a purchase in the window counts even once sold again: every lot bought.
+    bought: dict[int, list[_Lot]] = held if reading is WashSaleReading.HELD_AT_SALE else {}
 
     def buy(col: int, amount: float, t: int) -> _Lot:
         price = prices[t, col]
@@ -415,6 +423,8 @@ def simulate(
             )
         )
         held.setdefault(col, []).append(lot)
+        if bought is not held:
+            bought.setdefault(col, []).append(lot)
         return lot
 
     def sell(lot: _Lot, t: int, kind: str) -> float:
@@ -441,9 +451,9 @@ def simulate(
         return proceeds
 
     def loss_sale_allowed(lot: _Lot, t: int) -> bool:
-        """No other held lot of the symbol bought within the last 30 days."""
+        """No other lot of the symbol bought within the last 30 days (held still, under the narrower reading)."""
         today = dates[t]
-        return not any(other is not lot and today - other.acquired <= WASH_WINDOW for other in held.get(lot.col, ()))
+        return not any(other is not lot and today - other.acquired <= WASH_WINDOW for other in bought.get(lot.col, ()))
 
     def buy_allowed(col: int, t: int) -> bool:
         """No loss sale of the symbol within the last 30 days (today included)."""
@@ -498,30 +508,39 @@ def simulate(
     result.liquidation_rows = len(ledger) - before_liquidation
     result.first_rows = first_rows
     if check_ledger:
-        _check_ledger(result)
+        _check_ledger(result, reading)
     return result
 
 
 def _maybe_switch_back(sleeve, t, market, config, sell, buy, loss_sale_allowed, buy_allowed, result) -> None:
     prices, dates = market.prices, market.dates
     today = dates[t]
-    if (today - dates[sleeve.harvested]).days < SWITCH_BACK_DAYS:
-        return
     h = config.half_spread
+    held: list[HeldReplacement] = []
     if config.switch_back == "no-st-gain":
-        short_gain = sum(
-            lot.shares * prices[t, lot.col] * (1.0 - h) - lot.basis
-            for lot in sleeve.lots
-            if not is_long_term(lot.acquired, today)
+        # The replacement may be a basket of stocks at different prices: each lot is given as its
+        # value in dollars at a price of $1, so that one call nets the gains and losses of them all.
+        held = [
+            HeldReplacement(_dec(lot.shares * prices[t, lot.col]), _dec(lot.basis), lot.acquired) for lot in sleeve.lots
+        ]
+    if (
+        switch_back_blocker(
+            held,
+            Decimal(1),
+            dates[sleeve.harvested],
+            today,
+            material_gain=Decimal(0),
+            half_spread_bps=_dec(config.half_spread_bps),
         )
-        if short_gain > 0:
-            return
-    elif config.switch_back == "tracking":
+        is not None
+    ):
+        return
+    if config.switch_back == "tracking":
         replacement_return = sum(lot.shares * prices[t, lot.col] for lot in sleeve.lots) / sleeve.harvest_value
         primary_return = prices[t, sleeve.col] / sleeve.primary_at_harvest
         if abs(replacement_return - primary_return) <= config.tracking_limit:
             return
-    elif config.switch_back != "31days":
+    elif config.switch_back not in ("31days", "no-st-gain"):
         raise ValueError(f"unknown switch-back rule {config.switch_back!r}")
     if not buy_allowed(sleeve.col, t):
         return
@@ -591,10 +610,10 @@ def _dec(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
-def _check_ledger(result: SimResult) -> None:
+def _check_ledger(result: SimResult, reading: WashSaleReading = WashSaleReading.STATUTE) -> None:
     """Replay the trades before the liquidation through the ledger engine: no wash sale, same gains."""
     entries: Sequence[LedgerEntry] = result.ledger[: len(result.ledger) - result.liquidation_rows]
-    replay = replay_ledger(entries)
+    replay = replay_ledger(entries, reading=reading)
     result.wash_sales = len(replay.wash_sales) + sum(1 for sale in replay.sales if sale.adjustment)
     if result.wash_sales:
         raise WashSaleViolation(f"{result.policy}: {result.wash_sales} wash sale(s) in the simulated trades")

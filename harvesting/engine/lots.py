@@ -10,11 +10,18 @@ HIFO). Every account of the household is replayed together, because the wash-sal
   30 days before or after the sale, in any account of the household.
 - Losses are matched in order of sale (within one sale, in order of the sold lots' acquisition);
   replacement shares in order of acquisition. A replacement share absorbs at most one loss. The
-  shares sold, and other shares of the same purchase, are never their own replacement. Shares
-  bought before the sale count only while they are still held at the sale.
+  shares sold (by the same sell), and other shares of the same purchase, are never their own
+  replacement.
+- Shares bought in the 30 days before the sale count even when they were sold again before it: the
+  statute asks only whether they were acquired in the window (``WashSaleReading.STATUTE``, the
+  default). The narrower ``WashSaleReading.HELD_AT_SALE`` counts them only while they are still held
+  at the sale. Within one purchase, the shares still held are matched before those sold earlier
+  (in the order they were sold).
 - Only the matched share count is disallowed (a partial wash sale splits the replacement lot).
   The disallowed loss is added to the replacement's basis and its holding period starts as many
-  days before its acquisition as the sold shares were held; chains follow by themselves.
+  days before its acquisition as the sold shares were held; chains follow by themselves. When the
+  replacement shares were already sold, the earlier sale's record takes the basis and the holding
+  period (split in two when only part of it is matched); its own wash-sale matching is not redone.
 - A replacement bought in an IRA or Roth IRA disallows the loss for good: no basis changes
   (Rev. Rul. 2008-5). Sales inside tax-deferred accounts realize nothing reportable.
 - Gains are never affected.
@@ -49,6 +56,15 @@ class Action(StrEnum):
 class ReliefMethod(StrEnum):
     FIFO = "fifo"
     HIFO = "hifo"
+
+
+class WashSaleReading(StrEnum):
+    """Which shares bought in the 30 days before a loss sale can replace the shares sold."""
+
+    # Any acquisition in the window counts, even of shares sold again since (IRC §1091(a)).
+    STATUTE = "statute"
+    # Earlier purchases count only while still held at the sale (less conservative).
+    HELD_AT_SALE = "held_at_sale"
 
 
 def shares(quantity: Decimal) -> str:
@@ -223,6 +239,28 @@ class _Acquisition:
         self.pending: list[tuple[Decimal, Decimal, int, bool]] = []
 
 
+class _SoldShares:
+    """Shares sold before a later loss sale, which may still replace its shares (the statute reading).
+
+    ``sale`` is the record of those not matched yet; ``None`` once every one has replaced a loss.
+    Its first ``washed`` shares are those whose loss a wash sale disallowed, carrying its adjustment.
+    """
+
+    __slots__ = ("account", "acquired", "permanent", "purchase", "sale", "washed")
+
+    def __init__(self, sold: _Lot, sale: Sale, permanent: bool, washed: Decimal) -> None:
+        self.account = sold.account
+        self.acquired = sold.acquired
+        self.purchase = sold.purchase
+        self.permanent = permanent
+        self.sale: Sale | None = sale
+        self.washed = washed
+
+    @property
+    def quantity(self) -> Decimal:
+        return ZERO if self.sale is None else self.sale.quantity
+
+
 class _Position:
     """The open lots of one security in one account, in the order they were opened."""
 
@@ -252,12 +290,15 @@ def replay_ledger(
     *,
     tax_deferred: Collection[str] = (),
     identity: Mapping[str, str] | None = None,
+    reading: WashSaleReading = WashSaleReading.STATUTE,
 ) -> Replay:
     """Replay one household's ``entries`` in date order (same-day entries in the order given).
 
     ``relief_methods`` maps an account to its lot-relief method (FIFO where absent);
     ``tax_deferred`` names the IRA and Roth IRA accounts; ``identity`` maps a symbol to its
-    substantially-identical group (a symbol absent from it is identical only to itself).
+    substantially-identical group (a symbol absent from it is identical only to itself);
+    ``reading`` says whether shares bought before a loss sale and sold again before it can replace
+    the shares it sells (see ``WashSaleReading``).
 
     An entry that cannot happen (a sell of more than is held, a sell of a lot that is not open, a
     lot name used twice in one position, a quantity that is not positive) raises ``LedgerError``;
@@ -269,6 +310,7 @@ def replay_ledger(
         relief_methods or {},
         frozenset(tax_deferred),
         identity or {},
+        reading,
     ).run(problems)
 
 
@@ -279,8 +321,10 @@ class _Replayer:
         methods: Mapping[str, ReliefMethod],
         tax_deferred: frozenset[str],
         identity: Mapping[str, str],
+        reading: WashSaleReading,
     ) -> None:
         self.entries = entries
+        self.statute = reading is WashSaleReading.STATUTE
         self.methods = methods
         self.tax_deferred = tax_deferred
         self.identity = identity
@@ -289,6 +333,8 @@ class _Replayer:
         self.acquisitions: dict[int, _Acquisition] = {}
         self.rejected: dict[int, LedgerError] = {}
         self.by_group: dict[str, _GroupAcquisitions] = {}
+        # Under the statute reading, each group's shares sold that may still replace a later loss.
+        self.sold_by_group: dict[str, list[_SoldShares]] = {}
         self.sales: list[Sale] = []
         self.wash_sales: list[WashSale] = []
         self._current = -1
@@ -442,26 +488,34 @@ class _Replayer:
             position.ordered and not entry.lot and self.methods.get(entry.account) is not ReliefMethod.HIFO
         ):
             sold_parts.sort(key=lambda part: part[0].acquired)
+        recorded: list[tuple[_Lot, Sale, Decimal]] = []
         for sold, proceeds in sold_parts:
             loss = sold.basis - proceeds
-            adjustment = ZERO
+            adjustment = washed = ZERO
             if loss > ZERO and not position.tax_deferred:
-                adjustment = self._wash(entry, sold, loss)
-            self.sales.append(
-                Sale(
-                    entry.row,
-                    sold.account,
-                    sold.symbol,
-                    sold.name,
-                    sold.quantity,
-                    sold.acquired,
-                    sold.holding_start,
-                    entry.trade_date,
-                    proceeds,
-                    sold.basis,
-                    adjustment,
-                    position.tax_deferred,
-                )
+                adjustment, washed = self._wash(entry, sold, loss)
+            sale = Sale(
+                entry.row,
+                sold.account,
+                sold.symbol,
+                sold.name,
+                sold.quantity,
+                sold.acquired,
+                sold.holding_start,
+                entry.trade_date,
+                proceeds,
+                sold.basis,
+                adjustment,
+                position.tax_deferred,
+            )
+            self.sales.append(sale)
+            recorded.append((sold, sale, washed))
+        if self.statute:
+            # Registered only now, so that the shares of one sell never replace each other.
+            self.sold_by_group.setdefault(self._group(entry.symbol), []).extend(
+                _SoldShares(sold, sale, position.tax_deferred, washed)
+                for sold, sale, washed in recorded
+                if not sold.replacement
             )
 
     def _relief_order(self, position: _Position, entry: LedgerEntry) -> list[_Lot]:
@@ -516,11 +570,13 @@ class _Replayer:
 
     # --- wash sales ------------------------------------------------------------------------------
 
-    def _wash(self, entry: LedgerEntry, sold: _Lot, loss: Decimal) -> Decimal:
-        """Match the ``sold`` shares, sold at ``loss``, with replacements; return the loss disallowed."""
+    def _wash(self, entry: LedgerEntry, sold: _Lot, loss: Decimal) -> tuple[Decimal, Decimal]:
+        """Match the ``sold`` shares, sold at ``loss``, with replacements; return the loss disallowed
+        and the number of shares matched.
+        """
         sale_date = entry.trade_date
         quantity = sold.quantity
-        matches: list[tuple[_Lot | _Acquisition, Decimal]] = []
+        matches: list[tuple[_Lot | _Acquisition | _SoldShares, Decimal]] = []
         need = quantity
         for candidate in self._candidates(sold, sale_date):
             available = candidate.available if isinstance(candidate, _Acquisition) else candidate.quantity
@@ -530,7 +586,7 @@ class _Replayer:
             if need == ZERO:
                 break
         if not matches:
-            return ZERO
+            return ZERO, ZERO
         matched = quantity - need
         disallowed = prorate(loss, matched, quantity)
         tacked = (sale_date - sold.holding_start).days
@@ -545,23 +601,30 @@ class _Replayer:
                 candidate.available -= take
                 candidate.pending.append((take, part, tacked, permanent))
                 account, row = replacement_entry.account, replacement_entry.row
+            elif isinstance(candidate, _SoldShares):
+                permanent = candidate.permanent
+                self._absorb_sold(candidate, take, part, tacked)
+                account, row = candidate.account, self.entries[candidate.purchase].row
             else:
                 permanent = self._position(candidate.account, candidate.symbol).tax_deferred
                 self._absorb(candidate, take, part, tacked, permanent)
                 account, row = candidate.account, self.entries[candidate.purchase].row
             self.wash_sales.append(WashSale(entry.row, row, account, sold.symbol, take, part, permanent))
-        return disallowed
+        return disallowed, matched
 
-    def _candidates(self, sold: _Lot, sale_date: date) -> list[_Lot | _Acquisition]:
+    def _candidates(self, sold: _Lot, sale_date: date) -> list[_Lot | _Acquisition | _SoldShares]:
         """Return the shares that can replace ``sold``, in order of acquisition: those held now and
-        bought from 30 days before the sale, and those bought (not yet replayed) up to 30 days after.
+        bought from 30 days before the sale, and those bought (not yet replayed) up to 30 days after;
+        under the statute reading also those bought from 30 days before and sold by an earlier sell,
+        after the held shares of the same purchase.
 
-        Sold shares are gone from the held lots already; shares of the sold lot's own purchase never
-        count; a share that absorbed a loss before never absorbs another.
+        The shares of this sell are gone from the held lots already and not yet among those sold;
+        shares of the sold lot's own purchase never count; a share that absorbed a loss before never
+        absorbs another.
         """
         group = self._group(sold.symbol)
         earliest, latest = sale_date - WINDOW, sale_date + WINDOW
-        found: list[tuple[date, int, _Lot | _Acquisition]] = []
+        found: list[tuple[date, int, _Lot | _Acquisition | _SoldShares]] = []
         purchase = sold.purchase
         for position in self.group_positions.get(group, ()):
             lots = position.lots
@@ -582,6 +645,16 @@ class _Replayer:
                     break
                 if acquisition.index > self._current and acquisition.available > ZERO:
                     found.append((acquisition.acquired, acquisition.index, acquisition))
+        sold_before = self.sold_by_group.get(group)
+        if sold_before:
+            # Sales come in date order, so shares acquired before this window never count again.
+            sold_before[:] = [item for item in sold_before if item.sale is not None and item.acquired >= earliest]
+            found.extend(
+                (item.acquired, item.purchase, item)
+                for item in sold_before
+                if item.acquired <= latest and item.purchase != purchase
+            )
+        # Stable: within one purchase the held shares (found first) come before those sold earlier.
         found.sort(key=lambda item: (item[0], item[1]))
         return [candidate for _, _, candidate in found]
 
@@ -609,6 +682,77 @@ class _Replayer:
             lot.basis += added
             lot.adjustment += added
             lot.holding_start = lot.acquired - timedelta(days=tacked)
+
+    def _absorb_sold(self, sold: _SoldShares, take: Decimal, added: Decimal, tacked: int) -> None:
+        """Make the first ``take`` of the shares sold earlier a replacement: their sale's record takes the
+        added basis and the tacked holding period, split from the rest of the record when only part is
+        matched (the shares whose own loss was washed, and its adjustment, come first).
+        """
+        sale = sold.sale
+        if sale is None:
+            raise AssertionError("a sold part with no shares left was offered as a replacement")
+        sales = self.sales
+        at = len(sales) - 1  # a replacement sold within the last 30 days is near the end
+        while sales[at] is not sale:
+            at -= 1
+        rest = None
+        if take < sale.quantity:
+            proceeds = prorate(sale.proceeds, take, sale.quantity)
+            basis = prorate(sale.cost_basis, take, sale.quantity)
+            washed = min(take, sold.washed)
+            adjustment = prorate(sale.adjustment, washed, sold.washed) if washed else ZERO
+            sold.washed -= washed
+            # Rounded apart, neither part may keep more adjustment than its own loss.
+            matched_loss = max(ZERO, basis - proceeds)
+            rest_loss = max(ZERO, sale.cost_basis - basis - (sale.proceeds - proceeds))
+            adjustment = min(max(adjustment, sale.adjustment - rest_loss), sale.adjustment, matched_loss)
+            rest = _sale_part(
+                sale,
+                sale.quantity - take,
+                sale.proceeds - proceeds,
+                sale.cost_basis - basis,
+                sale.adjustment - adjustment,
+                sale.holding_start,
+            )
+            sale = _sale_part(sale, take, proceeds, basis, adjustment, sale.holding_start)
+        if not sold.permanent:
+            sale = _sale_part(
+                sale,
+                sale.quantity,
+                sale.proceeds,
+                sale.cost_basis + added,
+                sale.adjustment,
+                sale.acquired - timedelta(days=tacked),
+            )
+        sales[at] = sale
+        if rest is not None:
+            sales.insert(at + 1, rest)
+        sold.sale = rest
+
+
+def _sale_part(
+    sale: Sale,
+    quantity: Decimal,
+    proceeds: Decimal,
+    cost_basis: Decimal,
+    adjustment: Decimal,
+    holding_start: date,
+) -> Sale:
+    """Return ``sale`` with the given shares, amounts and holding-period start."""
+    return Sale(
+        sale.row,
+        sale.account,
+        sale.symbol,
+        sale.lot,
+        quantity,
+        sale.acquired,
+        holding_start,
+        sale.sold,
+        proceeds,
+        cost_basis,
+        adjustment,
+        sale.tax_deferred,
+    )
 
 
 def _check_amounts(entry: LedgerEntry) -> None:

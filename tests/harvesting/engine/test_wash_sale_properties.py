@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harvesting.engine.identity import identity_groups
-from harvesting.engine.lots import Action, LedgerEntry, ReliefMethod, Replay, replay_ledger
-from harvesting.engine.money import to_cents
+from harvesting.engine.lots import Action, LedgerEntry, ReliefMethod, Replay, WashSaleReading, replay_ledger
+from harvesting.engine.money import ZERO, to_cents
 
 D = Decimal
 WINDOW = timedelta(days=30)
@@ -224,6 +225,8 @@ class Share:
     basis: Decimal
     holding_start: date
     replacement: bool = False  # it has absorbed a loss, and can absorb no other
+    sale: int | None = None  # the row of the sell that sold it
+    adjustment: Decimal = ZERO  # the loss its sale disallowed
 
 
 @dataclass
@@ -236,14 +239,16 @@ class Reference:
     replaced_by_the_rest_of_a_lot_sold_in_the_same_sell: bool = False
 
 
-def reference_replay(entries: list[LedgerEntry]) -> Reference:
+def reference_replay(entries: list[LedgerEntry], reading: WashSaleReading = WashSaleReading.STATUTE) -> Reference:
     """Replay whole shares of one symbol, FIFO, all accounts taxable, one share at a time.
 
-    Each sold share at a loss looks for one replacement share: first the shares still held, bought 30
-    days before the sale or later, not of its own purchase and not yet a replacement, oldest first; then
-    the shares of later purchases up to 30 days after the sale that no earlier loss has claimed, in
-    order of purchase and, within a purchase, first share first. The replacement takes the loss into its
-    basis and starts its holding period as many days before its acquisition as the sold share was held.
+    Each sold share at a loss looks for one replacement share: first the shares bought 30 days before
+    the sale or later, not of its own purchase and not yet a replacement, oldest purchase first: those
+    still held and, under the statute reading, after them those sold by an earlier sell, in order of
+    sale; then the shares of later purchases up to 30 days after the sale that no earlier loss has
+    claimed, in order of purchase and, within a purchase, first share first. The replacement takes the
+    loss into its basis (its sale's, if sold) and starts its holding period as many days before its
+    acquisition as the sold share was held.
     """
     ordered = sorted(entries, key=lambda item: item.trade_date)
     # For each share of each purchase still to come: the (loss, days held) it will absorb, if any.
@@ -251,6 +256,7 @@ def reference_replay(entries: list[LedgerEntry]) -> Reference:
         index: [None] * int(item.quantity) for index, item in enumerate(ordered) if item.action is not Action.SELL
     }
     held: list[Share] = []  # every account's shares in the order they were bought
+    sold_before: list[Share] = []  # every share sold, in the order sold
     result = Reference(sales=defaultdict(lambda: [D(0)] * 3), open_lots=defaultdict(lambda: [D(0)] * 2))
     for index, item in enumerate(ordered):
         if item.action is not Action.SELL:
@@ -271,10 +277,11 @@ def reference_replay(entries: list[LedgerEntry]) -> Reference:
             adjustment = D(0)
             if loss > 0:
                 days = (item.trade_date - share.holding_start).days
+                earlier = sold_before if reading is WashSaleReading.STATUTE else []
                 replacement = next(
                     (
                         other
-                        for other in held
+                        for other in sorted([*held, *earlier], key=lambda other: other.purchase)
                         if not other.replacement
                         and other.purchase != share.purchase
                         and other.acquired >= item.trade_date - WINDOW
@@ -296,10 +303,14 @@ def reference_replay(entries: list[LedgerEntry]) -> Reference:
                             claims[later][claims[later].index(None)] = (loss, days)
                             adjustment = loss
                             break
-            figures = result.sales[item.row, share.lot, share.holding_start]
-            figures[0] += 1
-            figures[1] += share.basis
-            figures[2] += adjustment
+            share.sale, share.adjustment = item.row, adjustment
+        sold_before.extend(sold)
+    for share in sold_before:
+        assert share.sale is not None
+        figures = result.sales[share.sale, share.lot, share.holding_start]
+        figures[0] += 1
+        figures[1] += share.basis
+        figures[2] += share.adjustment
     for share in held:
         figures = result.open_lots[share.account, share.lot, share.holding_start]
         figures[0] += 1
@@ -348,12 +359,15 @@ def engine_figures(result: Replay) -> Reference:
     return figures
 
 
+@pytest.mark.parametrize("reading", list(WashSaleReading))
 @PROPERTY_SETTINGS
-@given(small_ledgers())
-def test_wash_sales_match_a_naive_share_by_share_reference(entries: list[LedgerEntry]) -> None:
-    expected = reference_replay(entries)
+@given(entries=small_ledgers())
+def test_wash_sales_match_a_naive_share_by_share_reference(
+    reading: WashSaleReading, entries: list[LedgerEntry]
+) -> None:
+    expected = reference_replay(entries, reading)
 
-    actual = engine_figures(replay_ledger(entries))
+    actual = engine_figures(replay_ledger(entries, reading=reading))
 
     assert dict(actual.sales) == dict(expected.sales)
     assert dict(actual.open_lots) == dict(expected.open_lots)

@@ -21,6 +21,7 @@ from harvesting.engine.lots import (
     Replay,
     Sale,
     WashSale,
+    WashSaleReading,
     replay_ledger,
 )
 from tests.harvesting.engine.entries import acting, entry
@@ -214,21 +215,125 @@ def test_shares_bought_31_days_before_the_sale_do_not_wash_it() -> None:
     assert lot_figures(replay) == [("A1", "NEW", D("10"), D("800.00"), D("0"), date(2024, 5, 14))]
 
 
-def test_shares_bought_within_30_days_before_but_sold_before_the_loss_do_not_wash_it() -> None:
-    ledger = [
+def bought_and_sold_before_the_loss(sold_again: str = "10") -> list[LedgerEntry]:
+    """OLD: 10 shares for $1,000 on 1/2, sold for $850 on 6/14 ($150 loss, held 164 days).
+    NEW: 10 shares for $800 on 6/1 (13 days before the loss), ``sold_again`` of them at $84 on 6/5.
+    """
+    return [
         buy(1, BOUGHT, "10", "100", lot="OLD"),
         buy(2, date(2024, 6, 1), "10", "80", lot="NEW"),
-        sell(3, date(2024, 6, 5), "10", "84", lot="NEW"),
+        sell(3, date(2024, 6, 5), sold_again, "84", lot="NEW"),
         sell(4, SOLD, "10", "85", lot="OLD"),
     ]
 
-    replay = replay_ledger(ledger)
+
+def test_shares_bought_within_30_days_before_but_sold_before_the_loss_wash_it_under_the_statute() -> None:
+    # NEW was acquired 13 days before the loss: §1091 asks nothing more. Its 10 shares absorb the whole
+    # $150 loss, so their sale's basis is $800 + $150 = $950 ($840 - $950 = -$110) and their holding
+    # period starts 164 days before 6/1, on 12/20/2023.
+    replay = replay_ledger(bought_and_sold_before_the_loss())
+
+    assert sale_figures(replay) == [
+        (3, "NEW", D("10"), D("840.00"), D("950.00"), D("0"), "", D("-110.00")),
+        (4, "OLD", D("10"), D("850.00"), D("1000.00"), D("150.00"), "W", D("0.00")),
+    ]
+    assert [sale.holding_start for sale in replay.sales] == [date(2023, 12, 20), BOUGHT]
+    assert replay.wash_sales == (WashSale(4, 2, "A1", "XYZ", D("10"), D("150.00"), permanent=False),)
+    # Either way the $150 is realized by 6/14; the statute moves it onto the earlier sale.
+    assert sum(sale.gain_loss for sale in replay.sales) == D("-110.00")
+
+
+def test_shares_bought_within_30_days_before_but_sold_before_the_loss_do_not_wash_it_if_held_at_sale() -> None:
+    replay = replay_ledger(bought_and_sold_before_the_loss(), reading=WashSaleReading.HELD_AT_SALE)
 
     assert [(sale.row, sale.adjustment, sale.gain_loss) for sale in replay.sales] == [
         (3, D("0"), D("40.00")),
         (4, D("0"), D("-150.00")),
     ]
     assert replay.wash_sales == ()
+
+
+def test_under_the_statute_the_held_shares_of_a_purchase_replace_before_those_sold_earlier() -> None:
+    # 4 of NEW's 10 shares were sold on 6/5 for $336; 6 are still held at the loss. The held 6 absorb
+    # $150 x 6/10 = $90 (basis $480 + $90 = $570), the 4 sold absorb the other $60 (basis $320 + $60 = $380,
+    # a loss of $44 instead of a $16 gain). Under the narrower reading only the held 6 count: $90 disallowed.
+    ledger = bought_and_sold_before_the_loss(sold_again="4")
+
+    statute = replay_ledger(ledger)
+    held_at_sale = replay_ledger(ledger, reading=WashSaleReading.HELD_AT_SALE)
+
+    assert sale_figures(statute) == [
+        (3, "NEW", D("4"), D("336.00"), D("380.00"), D("0"), "", D("-44.00")),
+        (4, "OLD", D("10"), D("850.00"), D("1000.00"), D("150.00"), "W", D("0.00")),
+    ]
+    assert [(wash.shares, wash.disallowed) for wash in statute.wash_sales] == [
+        (D("6"), D("90.00")),
+        (D("4"), D("60.00")),
+    ]
+    assert sale_figures(held_at_sale) == [
+        (3, "NEW", D("4"), D("336.00"), D("320.00"), D("0"), "", D("16.00")),
+        (4, "OLD", D("10"), D("850.00"), D("1000.00"), D("90.00"), "W", D("-60.00")),
+    ]
+    expected_lot = [("A1", "NEW", D("6"), D("570.00"), D("90.00"), date(2023, 12, 20))]
+    assert lot_figures(statute) == lot_figures(held_at_sale) == expected_lot
+
+
+def test_under_the_statute_a_partly_matched_earlier_sale_is_split_to_the_cent() -> None:
+    # OLD: 10 shares for $1,000.10; 3 sold on 6/14 for $255.00 against a basis of $300.03: a $45.03 loss.
+    # NEW: 7 shares for $560.21 on 6/1, all sold on 6/5 for $588.49. Three of them replace the 3 OLD shares:
+    # their part of the sale is $588.49 x 3/7 = $252.21 of proceeds and $560.21 x 3/7 = $240.09 + $45.03 =
+    # $285.12 of basis, held from 12/20/2023; the other 4 keep $336.28 and $320.12, held from 6/1.
+    ledger = [
+        buy(1, BOUGHT, "10", "100.01", lot="OLD"),
+        buy(2, date(2024, 6, 1), "7", "80.03", lot="NEW"),
+        sell(3, date(2024, 6, 5), "7", "84.07", lot="NEW"),
+        sell(4, SOLD, "3", "85", lot="OLD"),
+    ]
+
+    replay = replay_ledger(ledger)
+
+    assert sale_figures(replay) == [
+        (3, "NEW", D("3"), D("252.21"), D("285.12"), D("0"), "", D("-32.91")),
+        (3, "NEW", D("4"), D("336.28"), D("320.12"), D("0"), "", D("16.16")),
+        (4, "OLD", D("3"), D("255.00"), D("300.03"), D("45.03"), "W", D("0.00")),
+    ]
+    assert [sale.holding_start for sale in replay.sales] == [date(2023, 12, 20), date(2024, 6, 1), BOUGHT]
+    assert replay.wash_sales == (WashSale(4, 2, "A1", "XYZ", D("3"), D("45.03"), permanent=False),)
+
+
+def test_under_the_statute_a_replacement_bought_and_sold_in_an_ira_disallows_the_loss_for_good() -> None:
+    ledger = [
+        buy(1, BOUGHT, "10", "100", lot="OLD"),
+        buy(2, date(2024, 6, 1), "10", "80", lot="NEW", account="IRA"),
+        sell(3, date(2024, 6, 5), "10", "84", lot="NEW", account="IRA"),
+        sell(4, SOLD, "10", "85", lot="OLD"),
+    ]
+
+    replay = replay_ledger(ledger, tax_deferred=("IRA",))
+
+    assert sale_figures(replay) == [
+        (3, "NEW", D("10"), D("840.00"), D("800.00"), D("0"), "", D("40.00")),
+        (4, "OLD", D("10"), D("850.00"), D("1000.00"), D("150.00"), "W", D("0.00")),
+    ]
+    assert replay.sales[0].holding_start == date(2024, 6, 1)
+    assert replay.wash_sales == (WashSale(4, 2, "IRA", "XYZ", D("10"), D("150.00"), permanent=True),)
+
+
+def test_under_the_statute_shares_sold_after_replacing_a_loss_absorb_no_other() -> None:
+    # NEW (6/1) replaces FIRST's $100 loss of 6/3 while held, is sold on 6/5, and cannot replace OLD's.
+    ledger = [
+        buy(1, BOUGHT, "10", "100", lot="OLD"),
+        buy(2, BOUGHT, "10", "100", lot="FIRST"),
+        buy(3, date(2024, 6, 1), "10", "80", lot="NEW"),
+        sell(4, date(2024, 6, 3), "10", "90", lot="FIRST"),
+        sell(5, date(2024, 6, 5), "10", "84", lot="NEW"),
+        sell(6, SOLD, "10", "85", lot="OLD"),
+    ]
+
+    replay = replay_ledger(ledger)
+
+    assert [(sale.row, sale.adjustment) for sale in replay.sales] == [(4, D("100.00")), (5, D("0")), (6, D("0"))]
+    assert [(wash.sale_row, wash.replacement_row) for wash in replay.wash_sales] == [(4, 3)]
 
 
 def test_a_repurchase_in_the_next_year_washes_a_december_loss() -> None:
@@ -397,6 +502,24 @@ def test_a_same_day_round_trip_without_another_purchase_is_not_a_wash_sale() -> 
 
     assert sale_figures(replay) == [(2, "2024-05-01", D("10"), D("950.00"), D("1000.00"), D("0"), "", D("-50.00"))]
     assert replay.open_lots == ()
+    assert replay.wash_sales == ()
+
+
+@pytest.mark.parametrize("reading", list(WashSaleReading))
+def test_shares_of_the_same_purchase_sold_earlier_are_not_a_replacement(reading: WashSaleReading) -> None:
+    # 100 shares bought 3/1: 40 sold at a $40 loss on 3/15, the other 60 at a $120 loss on 3/20.
+    ledger = [
+        buy(1, date(2024, 3, 1), "100", "10"),
+        sell(2, date(2024, 3, 15), "40", "9"),
+        sell(3, date(2024, 3, 20), "60", "8"),
+    ]
+
+    replay = replay_ledger(ledger, reading=reading)
+
+    assert sale_figures(replay) == [
+        (2, "2024-03-01", D("40"), D("360.00"), D("400.00"), D("0"), "", D("-40.00")),
+        (3, "2024-03-01", D("60"), D("480.00"), D("600.00"), D("0"), "", D("-120.00")),
+    ]
     assert replay.wash_sales == ()
 
 
