@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -104,6 +104,8 @@ class OpenLot:
     """An open lot (or the part of one that a wash sale split off).
 
     ``adjustment`` is the disallowed loss added to the basis by wash sales, already in ``cost_basis``.
+    ``purchase_row`` is the row of the entry that opened the lot: with the lot's place among that
+    purchase's open parts, a stable identity that survives replays.
     """
 
     account: str
@@ -114,6 +116,7 @@ class OpenLot:
     acquired: date
     holding_start: date
     adjustment: Decimal = ZERO
+    purchase_row: int = field(default=0, compare=False)
 
     @property
     def basis_per_share(self) -> Decimal:
@@ -428,6 +431,7 @@ class _Replayer:
                     lot.acquired,
                     lot.holding_start,
                     lot.adjustment,
+                    self.entries[lot.purchase].row,
                 )
                 for position in self.positions.values()
                 for lot in position.lots
