@@ -85,6 +85,8 @@ class Config:
     vol_window: int = 63
     tracking_limit: float = 0.05
     model_cutoff: float = 0.5
+    # Which purchases wash a loss sale: the firm's setting (``portfolios.models.Firm.wash_sale_reading``).
+    wash_sale_reading: str = WashSaleReading.STATUTE.value
 
     @property
     def half_spread(self) -> float:
@@ -388,12 +390,14 @@ def simulate(
     end: int | None = None,
     *,
     check_ledger: bool = True,
-    reading: WashSaleReading = WashSaleReading.STATUTE,
+    reading: WashSaleReading | None = None,
 ) -> SimResult:
     """Run one cohort from trading-day index ``start`` to ``end`` (default: the last day).
 
-    ``reading`` is the wash-sale reading the ledger check replays the trades under.
+    ``reading`` is the wash-sale reading the trades avoid and the ledger check replays them under (by
+    default ``config.wash_sale_reading``, the firm's setting when the command is given ``--firm``).
     """
+    reading = WashSaleReading(config.wash_sale_reading) if reading is None else reading
     end = len(market.dates) - 1 if end is None else end
     h = config.half_spread
     prices, dates, symbols, n = market.prices, market.dates, market.all_symbols, market.n

@@ -1,11 +1,12 @@
 """python manage.py backtest [--cohorts 1995-2017 | --cohort 2008] [--policies twin,monthly,daily,volscaled,model]
 [--replacement index,correlated,basket] [--switch-back 31days,no-st-gain,tracking] [--threshold 0.10]
-[--half-spread-bps 5] [--rates 35/15 --rates 40.8/23.8] [--out backtest-results]
+[--half-spread-bps 5] [--rates 35/15 --rates 40.8/23.8] [--wash-sale-reading statute | --firm SLUG]
+[--out backtest-results]
 
 The walk-forward tax-loss-harvesting backtest on the bundled history (``harvesting.backtest``): prints
 the tables, writes ``backtest_cohorts.csv``, ``backtest_summary.csv``, ``backtest.json`` and
 ``tax_alpha_by_cohort.png`` (if matplotlib is installed) into ``--out``. The first replacement and
-switch-back listed are the headline's. No database is touched.
+switch-back listed are the headline's. No database is touched, except to read ``--firm``'s wash-sale reading.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from harvesting.backtest.report import Grid, run_grid, terminal_tables, write_outputs
 from harvesting.backtest.simulate import POLICY_NAMES, REPLACEMENTS, SWITCH_BACKS, Config
 from harvesting.backtest.taxes import LITERATURE, TOP, parse_rates
+from harvesting.engine.lots import WashSaleReading
+from portfolios.models import Firm
 
 
 def _choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
@@ -49,6 +52,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rates", action="append", help="SHORT/LONG percent, repeatable (default 35/15 and 40.8/23.8)."
         )
+        reading = parser.add_mutually_exclusive_group()
+        reading.add_argument(
+            "--wash-sale-reading",
+            choices=[r.value for r in WashSaleReading],
+            default=WashSaleReading.STATUTE.value,
+            help="Which purchases wash a loss sale (default: statute, any purchase in the 30 days before it).",
+        )
+        reading.add_argument("--firm", help="Use this firm's wash-sale reading (its slug), as its ledger and scans do.")
         parser.add_argument("--processes", type=int, default=None, help="Worker processes (default: CPUs, max 4).")
         parser.add_argument("--out", type=Path, default=Path("backtest-results"), help="Output directory.")
 
@@ -82,6 +93,7 @@ class Command(BaseCommand):
                 dividend_yield=options["dividend_yield"],
                 tracking_limit=options["tracking_limit"],
                 model_cutoff=options["model_cutoff"],
+                wash_sale_reading=self._reading(options),
             ),
         )
         started = time.perf_counter()
@@ -94,3 +106,12 @@ class Command(BaseCommand):
         if not any(path.suffix == ".png" for path in written):
             self.stdout.write("no PNG: matplotlib is not installed")
         self.stdout.write(f"finished in {elapsed:.1f} s")
+
+    def _reading(self, options: dict[str, Any]) -> str:
+        if options["firm"] is None:
+            return str(options["wash_sale_reading"])
+        firm = Firm.objects.filter(slug=options["firm"]).first()
+        if firm is None:
+            raise CommandError(f"No firm with the slug {options['firm']!r}.")
+        self.stdout.write(f"Wash-sale reading: {firm.get_wash_sale_reading_display()} (the firm {firm.name}'s)")
+        return firm.wash_sale_reading
