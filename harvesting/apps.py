@@ -26,5 +26,7 @@ def _book_reconciler(sender: AppConfig, using: str = "default", **kwargs: Any) -
     if not apps.is_installed("django_q"):
         return
     from harvesting.execution import reconcile_schedule_ensure
+    from harvesting.scanning import scan_runs_lost_schedule_ensure
 
     reconcile_schedule_ensure()
+    scan_runs_lost_schedule_ensure()

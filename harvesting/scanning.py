@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -45,6 +46,7 @@ from portfolios.locks import household_lock
 from portfolios.market_history import INDEX_SYMBOL
 from portfolios.models import Firm, Household, Price, RealizedSale, Security, TaxLot, User
 from portfolios.price_store import latest_quotes
+from taxharvest.schedules import schedule_every_minute
 from taxprofiles.selectors import profile_for_year
 from taxprofiles.services import platform_realized_gains, valuer_for_profile
 
@@ -101,6 +103,47 @@ def scan_task(run_id: int, household_id: int) -> int:
         status=RunStatus.DONE, finished_at=timezone.now()
     )
     return found
+
+
+LOST_RUNS_SCHEDULE = "scan-runs-lost"
+REQUEUE_WITHIN = timedelta(minutes=30)
+
+
+def scan_runs_lost(now: datetime | None = None) -> int:
+    """django-q2 (every minute): deal with the scans whose tasks never ran or whose worker died; return how many.
+
+    A task can be lost (the Redis broker does not acknowledge: a killed worker's task is gone) or refused (a
+    payload signed with another process's SECRET_KEY fails django-q2's check, which logs it). The run's row
+    says what is still to do: a one-household run is queued again (for half an hour); a firm-wide run, whose
+    rows do not say which households were scanned, fails saying how many were not, so nobody waits forever.
+    """
+    now = now or timezone.now()
+    dead_after = timedelta(seconds=int(settings.Q_CLUSTER.get("timeout", 300)) + 60)
+    lost = HarvestRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        created_at__lt=now - dead_after,
+        households_done__lt=F("households_total"),
+    )
+    count = 0
+    for run in lost:
+        count += 1
+        if run.household_id is not None and run.households_done == 0 and run.created_at >= now - REQUEUE_WITHIN:
+            logger.warning("scan %s of household %s never finished; queued again", run.pk, run.household_id)
+            async_task("harvesting.scanning.scan_task", run.pk, run.household_id)
+            continue
+        missing = run.households_total - run.households_done
+        logger.error("scan %s lost %s household(s); marked failed", run.pk, missing)
+        HarvestRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished_at=now,
+            error=f"{missing} of {run.households_total} household(s) were never scanned: a worker died or its task "
+            "was refused (a web process with another SECRET_KEY?). Scan again.",
+        )
+    return count
+
+
+def scan_runs_lost_schedule_ensure() -> None:
+    schedule_every_minute(name=LOST_RUNS_SCHEDULE, func="harvesting.scanning.scan_runs_lost")
 
 
 LIVE = [OpportunityStatus.OPEN, OpportunityStatus.BLOCKED]

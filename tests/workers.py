@@ -238,6 +238,23 @@ def logs_of(clusters: list[Cluster], tail: int = 12_000) -> str:
     return "\n".join(parts)
 
 
+def close_other_sessions(timeout: float = 10) -> None:
+    """End every other session on the test database: a killed worker's backend can outlive its process for a
+    moment, and the database cannot be flushed or dropped while one is open."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if not cursor.fetchall() or time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
+
+
 def wait_until(
     predicate: Callable[[], object],
     timeout: float,

@@ -255,6 +255,41 @@ def test_migrate_books_the_reconciler_and_the_report_requeue_every_minute(db):
     booked = {s.name: (s.func, s.schedule_type, s.minutes) for s in Schedule.objects.all()}
     assert booked["reconcile-executions"] == ("harvesting.execution.reconcile_executions", Schedule.MINUTES, 1)
     assert booked["reports-requeue-stuck"] == ("reporting.services.reports_requeue_stuck", Schedule.MINUTES, 1)
+    assert booked["scan-runs-lost"] == ("harvesting.scanning.scan_runs_lost", Schedule.MINUTES, 1)
+
+
+def test_a_lost_household_scan_is_queued_again_and_a_lost_firm_scan_fails_saying_so(
+    smiths_at_a_loss, acme, joneses_empty
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from harvesting.models import HarvestRun, RunStatus
+    from harvesting.scanning import scan_runs_lost
+
+    lost_one = HarvestRun.objects.create(firm=acme, household=smiths_at_a_loss, households_total=1)
+    lost_all = HarvestRun.objects.create(firm=acme, households_total=2, households_done=1, status=RunStatus.RUNNING)
+    recent = HarvestRun.objects.create(firm=acme, household=smiths_at_a_loss, households_total=1)
+    HarvestRun.objects.filter(pk__in=[lost_one.pk, lost_all.pk]).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert scan_runs_lost() == 2  # django-q2 runs tasks inline in tests: the queued scan runs now
+    lost_one.refresh_from_db()
+    lost_all.refresh_from_db()
+    recent.refresh_from_db()
+    assert (lost_one.status, lost_one.households_done) == (RunStatus.DONE, 1)
+    assert lost_all.status == RunStatus.FAILED
+    assert lost_all.error.startswith("1 of 2 household(s) were never scanned: a worker died or its task was refused")
+    assert recent.status == RunStatus.QUEUED
+    assert scan_runs_lost() == 0
+
+
+@pytest.fixture
+def joneses_empty(acme):
+    from tests.factories import HouseholdFactory
+
+    return HouseholdFactory(firm=acme, name="Jones Family")
 
 
 def test_the_scan_page_approves_the_whole_plan_at_once(two_harvests, alice, django_capture_on_commit_callbacks):
@@ -271,3 +306,22 @@ def test_the_scan_page_approves_the_whole_plan_at_once(two_harvests, alice, djan
     assert "Approved 2 harvests" in response.text
     assert set(Opportunity.objects.values_list("status", flat=True)) == {OpportunityStatus.EXECUTED}
     assert "Approve the whole plan" not in client.get(run_page).text
+
+
+def test_the_scan_reads_the_firms_wash_sale_reading(two_harvests, acme, smiths, django_capture_on_commit_callbacks):
+    ledger_import(
+        household=smiths,
+        filename="round-trip.csv",
+        content=HEADER + b"SM-T,taxable,2022-12-01,buy,AAPL,5,150,NEW\nSM-T,taxable,2022-12-05,sell,AAPL,5,152,NEW\n",
+        today=date(2026, 1, 1),
+    )
+    scan(smiths, django_capture_on_commit_callbacks)
+    aapl = Opportunity.objects.get(pk=two_harvests["AAPL"].pk)
+    # The statute: the Dec 1 purchase is within 30 days of a sale today, though its shares were sold on Dec 5.
+    assert (aapl.status, aapl.blocked_by, aapl.blocked_until) == (
+        "blocked", "bought 5 AAPL on 2022-12-01 in SM-T", date(2023, 1, 1)
+    )  # fmt: skip
+    firm_wash_sale_reading_set(firm=acme, reading=WashSaleReading.HELD_AT_SALE)
+    scan(smiths, django_capture_on_commit_callbacks)
+    aapl.refresh_from_db()
+    assert (aapl.status, aapl.blocked_by, aapl.rank) == ("open", "", 2)  # recommended again, after MSFT

@@ -63,6 +63,7 @@ def real_workers(transactional_db, request):
         cluster.log_path.unlink(missing_ok=True)
     if redis_up:
         workers.redis_flush()
+    workers.close_other_sessions()
 
 
 def need_broker(broker: str, redis_up: bool) -> None:

@@ -17,7 +17,8 @@ ALLOWED = {
     "brokers/views.py": {"feed_status"},  # seconds since the feed's last batch arrived
     "brokers/admin.py": {"check_connections"},  # when a broker connection was last checked
     "taxprofiles/documents.py": {"document_apply"},  # when an advisor applied a return's figures
-    "harvesting/scanning.py": {"scan_start", "scan_task"},  # when a run started and finished
+    # when a run started and finished; how long a run has waited for a worker (a lost task)
+    "harvesting/scanning.py": {"scan_start", "scan_task", "scan_runs_lost"},
     "harvesting/monitoring.py": {"households_rescan", "monitor_due", "monitor_scan_task", "scan_claim", "scan_wait"},
     "harvesting/execution.py": {"_record", "_poll_later"},
     "taxharvest/idempotency.py": {
