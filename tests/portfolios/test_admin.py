@@ -241,3 +241,32 @@ def test_a_firm_admin_declares_identical_securities_and_the_ledger_follows(bob, 
     client.post(reverse("admin:portfolios_substantiallyidenticalgroup_delete", args=[group.pk]), {"post": "yes"})
     assert not SubstantiallyIdenticalGroup.objects.exists()
     assert RealizedSale.objects.get().wash_sale_adjustment == Decimal("0.00")
+
+
+def test_a_firm_admin_chooses_the_narrower_wash_sale_reading_and_the_ledger_follows(bob, smiths, smith_taxable, acme):
+    # 5 shares bought on Jun 3 and sold on Jun 5, then the older lot sold at a loss on Jun 20: the Jun 3 purchase
+    # is within 30 days before the loss, so the statute (the default) washes half of it: 5 x (100 - 80) = 100.
+    SecurityFactory(symbol="VOO", name="Vanguard S&P 500 ETF", kind="etf")
+    ledger_import(
+        household=smiths,
+        filename="l.csv",
+        content=b"account,account_type,date,action,symbol,quantity,price,lot\n"
+        b"SM-T,taxable,2025-01-02,buy,VOO,10,100,OLD\nSM-T,taxable,2025-06-03,buy,VOO,5,82,NEW\n"
+        b"SM-T,taxable,2025-06-05,sell,VOO,5,83,NEW\nSM-T,taxable,2025-06-20,sell,VOO,10,80,OLD\n",
+        today=date(2026, 1, 1),
+    )
+    old = RealizedSale.objects.get(lot_name="OLD")
+    assert (old.gain_loss, old.wash_sale_adjustment) == (Decimal("-100.00"), Decimal("100.00"))
+    client = signed_in(bob)
+    page = client.get(reverse("admin:portfolios_firm_change", args=[acme.pk])).text
+    assert "Only purchases still held at the sale (less conservative)" in page
+    response = client.post(
+        reverse("admin:portfolios_firm_change", args=[acme.pk]),
+        {"name": acme.name, "slug": acme.slug, "wash_sale_reading": "held_at_sale"},
+        follow=True,
+    )
+    assert "The wash-sale reading changed: 1 household(s) rebuilt under it." in response.text
+    acme.refresh_from_db()
+    assert acme.wash_sale_reading == "held_at_sale"
+    old = RealizedSale.objects.get(lot_name="OLD")
+    assert (old.gain_loss, old.wash_sale_adjustment) == (Decimal("-200.00"), Decimal("0.00"))
