@@ -325,3 +325,30 @@ def test_the_scan_reads_the_firms_wash_sale_reading(two_harvests, acme, smiths, 
     scan(smiths, django_capture_on_commit_callbacks)
     aapl.refresh_from_db()
     assert (aapl.status, aapl.blocked_by, aapl.rank) == ("open", "", 2)  # recommended again, after MSFT
+
+
+def test_a_switch_back_is_offered_after_31_days_in_the_plan_and_executes(
+    two_harvests, alice, smiths, securities, django_capture_on_commit_callbacks
+):
+    approve(two_harvests["MSFT"], alice, django_capture_on_commit_callbacks)  # Dec 28: MSFT sold, AMZN bought
+    amzn_buy = Order.objects.get(side="buy")
+    # 33 days later (Jan 30, 2023): AMZN at 86, its purchase price before the spread; MSFT and AAPL unchanged.
+    stamp = datetime(2023, 1, 30, 21, 0, tzinfo=UTC)
+    for symbol, price in (("AMZN", "86"), ("MSFT", "241"), ("AAPL", "141"), ("GOOG", "91")):
+        PriceFactory(security=securities[symbol], timestamp=stamp, price=Decimal(price))
+    scan(smiths, django_capture_on_commit_callbacks)
+    back = Opportunity.objects.get(household=smiths, explanation__action="switch back")
+    assert (back.security.symbol, back.replacement.symbol, back.status) == ("AMZN", "MSFT", "open")
+    assert back.explanation["switch_back_of"] == amzn_buy.pk
+    assert back.rank == 2  # after the plan's AAPL harvest, which does not conflict with buying MSFT back
+    approve(back, alice, django_capture_on_commit_callbacks)
+    back.refresh_from_db()
+    assert back.status == OpportunityStatus.EXECUTED
+    assert list(Order.objects.filter(opportunity=back).values_list("side", "security__symbol", "status")) == [
+        ("buy", "MSFT", "filled"),
+        ("sell", "AMZN", "filled"),
+    ]  # newest first
+    assert sorted(TaxLot.objects.values_list("security__symbol", flat=True)) == ["AAPL", "MSFT"]
+    assert household_lot_differences(smiths) == []
+    scan(smiths, django_capture_on_commit_callbacks)
+    assert not Opportunity.objects.filter(household=smiths, explanation__action="switch back", status="open").exists()
