@@ -423,3 +423,12 @@ def test_running_the_task_again_changes_nothing(report):
     assert report_generate_task(report.pk) == f"report {report.pk} is running: nothing to do"
     report.refresh_from_db()
     assert (report.sha256, report.finished_at) == before
+
+
+def test_the_page_header_shows_a_household_name_with_markup_characters_as_typed(harvested_smiths):
+    harvested_smiths.name = 'O\'Brien <Trust> & "Co" </style>'
+    harvested_smiths.save()
+    pdf, _ = client_report_pdf(harvested_smiths, 2022)
+    first_page = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert 'O\'Brien <Trust> & "Co" </style> · 2022' in first_page
+    assert "u003C" not in pdf_text(pdf)
