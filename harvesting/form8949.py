@@ -9,7 +9,6 @@ Columns are fixed by what other tools read:
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from harvesting.engine.lots import OpenLot, Sale, shares
 from harvesting.engine.money import to_cents
+from portfolios.csv_safety import csv_writer
 
 FORM_8949_HEADER = (
     "account",
@@ -76,7 +76,10 @@ def open_lot_rows(lots: Iterable[OpenLot]) -> list[list[str]]:
 
 
 def write_csv_files(files: Sequence[tuple[Path, Sequence[str], list[list[str]]]]) -> None:
-    """Write every file or none: each goes to a temporary file first and is renamed into place."""
+    """Write every file or none: each goes to a temporary file first and is renamed into place.
+
+    Cells are guarded against formula injection (``portfolios.csv_safety``); ``read_csv`` takes the guard off.
+    """
     staged: list[tuple[str, Path]] = []
     try:
         for path, header, rows in files:
@@ -84,7 +87,7 @@ def write_csv_files(files: Sequence[tuple[Path, Sequence[str], list[list[str]]]]
                 "w", newline="", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
             ) as handle:
                 staged.append((handle.name, path))
-                writer = csv.writer(handle, lineterminator="\n")
+                writer = csv_writer(handle, lineterminator="\n")
                 writer.writerow(header)
                 writer.writerows(rows)
         for temporary, path in staged:

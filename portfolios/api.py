@@ -20,9 +20,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brokers.market_clock import market_date, market_now
-from portfolios.csvfields import FieldError
+from portfolios.csvfields import EARLIEST_DATE, FieldError
 from portfolios.holdings import account_position, household_totals
-from portfolios.importers import Holding, portfolio_create, securities_by_name, security_named, transfer_price
+from portfolios.importers import (
+    ACCOUNT_NAME_LENGTH,
+    ACCOUNT_NUMBER_LENGTH,
+    CLIENT_ID_LENGTH,
+    LOT_NAME_LENGTH,
+    Holding,
+    max_length,
+    portfolio_create,
+    securities_by_name,
+    security_named,
+    transfer_price,
+)
 from portfolios.models import Account, AccountType, Client, Household, ReliefMethod, Security, User
 from portfolios.selectors import account_get_for_user, account_lots, client_get_for_user
 from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, IDEMPOTENCY_KEY, Problem
@@ -34,12 +45,18 @@ MAX_HOLDINGS = 10_000
 # decimals as doubles): the API takes no figure it could not give back to the cent.
 EXACT_DIGITS = 15
 SMALLEST_QUANTITY = Decimal("0.00000001")
-CLIENT_ID = {"max_length": 64, "help_text": "The firm's own id of the client (the brief's client_id)."}
+CLIENT_ID = {"max_length": CLIENT_ID_LENGTH, "help_text": "The firm's own id of the client (the brief's client_id)."}
+# Text fields are as long as the columns that store them: a longer value is a 400 naming the field, not a 500.
+CLIENT_NAME_LENGTH = max_length(Client, "name")
+HOUSEHOLD_NAME_LENGTH = max_length(Household, "name")
+SECURITY_NAME_LENGTH = max_length(Security, "name")
 
 
 class HoldingInput(serializers.Serializer[dict[str, Any]]):
     client_id = serializers.CharField(required=False, **CLIENT_ID)
-    security_name = serializers.CharField(max_length=200, help_text="A symbol (AAPL) or a security's name.")
+    security_name = serializers.CharField(
+        max_length=SECURITY_NAME_LENGTH, help_text="A symbol (AAPL) or a security's name."
+    )
     quantity = serializers.DecimalField(
         max_digits=EXACT_DIGITS,
         decimal_places=8,
@@ -50,7 +67,9 @@ class HoldingInput(serializers.Serializer[dict[str, Any]]):
         max_digits=EXACT_DIGITS, decimal_places=2, min_value=Decimal("0"), help_text="The lot's total cost, in dollars."
     )
     acquisition_date = serializers.DateField()
-    lot = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="Names the lot.")
+    lot = serializers.CharField(
+        max_length=LOT_NAME_LENGTH, required=False, allow_blank=True, help_text="Names the lot."
+    )
 
     def validate_security_name(self, value: str) -> Security:
         # One lookup of every security for the whole request, shared by all its holdings.
@@ -64,6 +83,8 @@ class HoldingInput(serializers.Serializer[dict[str, Any]]):
     def validate_acquisition_date(self, value: date) -> date:
         if value > self.context["today"]:
             raise serializers.ValidationError(f"{value} is in the future.")
+        if value < EARLIEST_DATE:
+            raise serializers.ValidationError(f"{value} is before {EARLIEST_DATE}.")
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -79,19 +100,25 @@ class PortfolioInput(serializers.Serializer[dict[str, Any]]):
         required=False, **{**CLIENT_ID, "help_text": "The client who owns the account; defaults to the holdings'."}
     )
     account_number = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="Unique in the household; chosen if left out."
+        max_length=ACCOUNT_NUMBER_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Unique in the household; chosen if left out.",
     )
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=ACCOUNT_NAME_LENGTH, required=False, allow_blank=True)
     account_type = serializers.ChoiceField(choices=AccountType.choices, default=AccountType.TAXABLE)
     relief_method = serializers.ChoiceField(choices=ReliefMethod.choices, default=ReliefMethod.FIFO)
     client_name = serializers.CharField(
-        max_length=200,
+        max_length=CLIENT_NAME_LENGTH,
         required=False,
         allow_blank=True,
         help_text="For a client who is new to the firm: their name. A new household is opened for them.",
     )
     household_name = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text="The new household's name (with client_name)."
+        max_length=HOUSEHOLD_NAME_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="The new household's name (with client_name).",
     )
     holdings = HoldingInput(many=True, max_length=MAX_HOLDINGS, allow_empty=True, required=False)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
+
+from portfolios.csv_safety import unguard_cell
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -21,6 +23,8 @@ PRICE = {"places": 6, "max_digits": 18}
 LEDGER_COLUMNS = ("account", "account_type", "date", "action", "symbol", "quantity", "price", "lot")
 LEDGER_ACTIONS = ("buy", "sell", "reinvest")
 ACCOUNT_TYPES = ("taxable", "traditional_ira", "roth_ira")
+# No file or API input dates a trade or an acquisition before this: an earlier date is a typo (1800 for 2000).
+EARLIEST_DATE = date(1900, 1, 1)
 
 T = TypeVar("T")
 
@@ -49,7 +53,8 @@ class CsvRow:
 def read_csv(content: bytes, required: Sequence[str]) -> tuple[list[CsvRow], list[RowError]]:
     """Decode and split a CSV file; return its rows or the file-level errors that prevent reading it.
 
-    Column names are matched without regard to case or surrounding spaces; extra columns are kept.
+    Column names are matched without regard to case or surrounding spaces; extra columns are kept. A cell
+    guarded against formula injection by our own exports (``portfolios.csv_safety``) is read without its guard.
     """
     if len(content) > MAX_BYTES:
         return [], [RowError(0, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")]
@@ -79,7 +84,8 @@ def read_csv(content: bytes, required: Sequence[str]) -> tuple[list[CsvRow], lis
             if len(values) != len(columns):
                 errors.append(RowError(reader.line_num, f"has {len(values)} fields, the header has {len(columns)}"))
                 continue
-            rows.append(CsvRow(reader.line_num, {c: v.strip() for c, v in zip(columns, values, strict=True)}))
+            fields = {c: unguard_cell(v.strip()) for c, v in zip(columns, values, strict=True)}
+            rows.append(CsvRow(reader.line_num, fields))
             if len(rows) > MAX_ROWS:
                 return [], [RowError(0, f"the file has more than {MAX_ROWS:,} rows; split it")]
     except csv.Error as exc:
@@ -118,7 +124,7 @@ def parse_decimal(raw: str, name: str, *, places: int, max_digits: int, positive
 
 
 def parse_date(raw: str, name: str, *, not_after: date | None) -> date:
-    """Read a date as YYYY-MM-DD (or MM/DD/YYYY, as spreadsheets write it) no later than ``not_after``."""
+    """Read a date as YYYY-MM-DD (or MM/DD/YYYY, as spreadsheets write it) from ``EARLIEST_DATE`` to ``not_after``."""
     if not raw:
         raise FieldError(f"{name} is empty")
     for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
@@ -129,9 +135,18 @@ def parse_date(raw: str, name: str, *, not_after: date | None) -> date:
             continue
     else:
         raise FieldError(f"{name} {raw!r} is not a date (use YYYY-MM-DD)")
+    if value < EARLIEST_DATE:
+        raise FieldError(f"{name} {raw} is before {EARLIEST_DATE:%Y-%m-%d}")
     if not_after is not None and value > not_after:
         raise FieldError(f"{name} {raw} is in the future")
     return value
+
+
+def check_length(raw: str, name: str, max_length: int | None) -> str:
+    """Return ``raw`` when it fits a column of ``max_length`` characters (None: any length); else raise FieldError."""
+    if max_length is not None and len(raw) > max_length:
+        raise FieldError(f"{name} is {len(raw)} characters long; at most {max_length} fit")
+    return raw
 
 
 class RowChecker:
@@ -183,11 +198,17 @@ def _required(raw: str, name: str) -> str:
     return raw
 
 
-def read_ledger_fields(check: RowChecker, row: CsvRow, *, not_after: date | None) -> LedgerFields | None:
-    """Read one row of a ledger file (``LEDGER_COLUMNS`` and an optional ``fees``); None if it is bad."""
+def read_ledger_fields(
+    check: RowChecker, row: CsvRow, *, not_after: date | None, max_lengths: Mapping[str, int] | None = None
+) -> LedgerFields | None:
+    """Read one row of a ledger file (``LEDGER_COLUMNS`` and an optional ``fees``); None if it is bad.
+
+    ``max_lengths`` maps column names (``account``, ``lot``) to the length of the field that stores them.
+    """
     f = row.fields
+    limits = max_lengths or {}
     values = (
-        check.field(row, lambda: _required(f["account"], "account")),
+        check.field(row, lambda: check_length(_required(f["account"], "account"), "account", limits.get("account"))),
         check.field(row, lambda: parse_account_type(f["account_type"])),
         check.field(row, lambda: parse_date(f["date"], "date", not_after=not_after)),
         check.field(row, lambda: parse_action(f["action"])),
@@ -195,8 +216,9 @@ def read_ledger_fields(check: RowChecker, row: CsvRow, *, not_after: date | None
         check.field(row, lambda: parse_decimal(f["quantity"], "quantity", **QUANTITY)),
         check.field(row, lambda: parse_decimal(f["price"], "price", **PRICE)),
         check.field(row, lambda: parse_decimal(f.get("fees") or "0", "fees", positive=False, **MONEY)),
+        check.field(row, lambda: check_length(f["lot"], "lot", limits.get("lot"))),
     )
     if any(value is None for value in values):
         return None
-    account, account_type, trade_date, action, symbol, quantity, price, fees = values
-    return LedgerFields(account, account_type, trade_date, action, symbol, quantity, price, fees, f["lot"])  # type: ignore[arg-type]
+    account, account_type, trade_date, action, symbol, quantity, price, fees, lot = values
+    return LedgerFields(account, account_type, trade_date, action, symbol, quantity, price, fees, lot)  # type: ignore[arg-type]

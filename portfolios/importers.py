@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 
 from harvesting.engine.lots import LedgerError
 from portfolios.csvfields import (
+    EARLIEST_DATE,
     LEDGER_COLUMNS,
     MONEY,
     PRICE,
@@ -27,6 +28,7 @@ from portfolios.csvfields import (
     LedgerFields,
     RowChecker,
     RowError,
+    check_length,
     parse_date,
     parse_decimal,
     read_csv,
@@ -54,6 +56,20 @@ HOLDINGS_COLUMNS = ("client_id", "security_name", "quantity", "cost_basis", "acq
 PRICE_PLACES = Decimal(1).scaleb(-PRICE["places"])
 # A transfer-in records its cost per share as the ledger's price, which has to fit the price column.
 PRICE_LIMIT = Decimal(10) ** (PRICE["max_digits"] - PRICE["places"])
+
+
+def max_length(model: type[models.Model], field: str) -> int:
+    """Return the length of a text column, as the model declares it (a longer value is a row error, not a crash)."""
+    length = model._meta.get_field(field).max_length
+    assert length is not None, f"{model.__name__}.{field} has no max_length"
+    return length
+
+
+ACCOUNT_NUMBER_LENGTH = max_length(Account, "number")
+ACCOUNT_NAME_LENGTH = max_length(Account, "name")
+CLIENT_ID_LENGTH = max_length(Client, "external_id")
+LOT_NAME_LENGTH = max_length(Transaction, "lot_name")
+LEDGER_MAX_LENGTHS = {"account": ACCOUNT_NUMBER_LENGTH, "lot": LOT_NAME_LENGTH}
 
 
 class ImportRejected(ApplicationError):
@@ -217,17 +233,23 @@ def holdings_import(
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
         f = row.fields
-        client = check.field(row, lambda f=f: find_client(clients, f["client_id"]))
+        client = check.field(
+            row, lambda f=f: find_client(clients, check_length(f["client_id"], "client_id", CLIENT_ID_LENGTH))
+        )
         security = check.field(row, lambda f=f: security_named(securities, f["security_name"]))
         quantity = check.field(row, lambda f=f: parse_decimal(f["quantity"], "quantity", **QUANTITY))
         basis = check.field(row, lambda f=f: parse_decimal(f["cost_basis"], "cost_basis", positive=False, **MONEY))
         acquired = check.field(row, lambda f=f: parse_date(f["acquisition_date"], "acquisition_date", not_after=today))
+        lot = check.field(row, lambda f=f: check_length(f.get("lot", ""), "lot", LOT_NAME_LENGTH))
+        number = check.field(row, lambda f=f: check_length(f.get("account", ""), "account", ACCOUNT_NUMBER_LENGTH))
         if client is None or security is None or quantity is None or basis is None or acquired is None:
             continue
-        account = check.field(row, lambda f=f, c=client: _holdings_account(accounts, c, f.get("account", "")))
+        if lot is None or number is None:
+            continue
+        account = check.field(row, lambda c=client, n=number: _holdings_account(accounts, c, n))
         if account is None:
             continue
-        holding = Holding(security, quantity, basis, acquired, f.get("lot", ""))
+        holding = Holding(security, quantity, basis, acquired, lot)
         entry = check.field(row, lambda a=account, h=holding: transfer_in(a, h))
         if entry is not None:
             pending.append((row.line, entry))
@@ -294,8 +316,11 @@ def _holdings_account(accounts: dict[tuple[int, str], Account], client: Client, 
             household_id=client.household_id,
             owner=client,
             account_type=AccountType.TAXABLE,
-            number=f"{client.external_id}-TAXABLE",
-            name=f"{client.name} individual",
+            number=_free_number(
+                set(household_accounts.values_list("number", flat=True)) | {a.number for a in accounts.values()},
+                f"{client.external_id}-TAXABLE",
+            ),
+            name=f"{client.name} individual"[:ACCOUNT_NAME_LENGTH],
         )
     accounts[key] = account
     return account
@@ -322,7 +347,7 @@ def ledger_import(
     new_accounts: dict[str, tuple[int, Account]] = {}
     pending: list[tuple[int, Transaction]] = []
     for row in rows:
-        fields = read_ledger_fields(check, row, not_after=today)
+        fields = read_ledger_fields(check, row, not_after=today, max_lengths=LEDGER_MAX_LENGTHS)
         security = check.field(row, lambda row=row: security_named(securities, row.fields["symbol"], "symbol"))
         if fields is None or security is None:
             continue
@@ -406,16 +431,18 @@ def portfolio_create(
     if number and number in taken:
         message = f"{household} already has an account {number}."
         raise ApplicationError(message, extra={"account_number": [message]})
-    number = number or _free_number(taken, f"{owner.external_id}-{account_type.upper()}"[:56])
+    number = number or _free_number(taken, f"{owner.external_id}-{account_type.upper()}")
     for holding in holdings:
         if holding.acquisition_date > today:
             raise ApplicationError(f"The acquisition date {holding.acquisition_date} is in the future.")
+        if holding.acquisition_date < EARLIEST_DATE:
+            raise ApplicationError(f"The acquisition date {holding.acquisition_date} is before {EARLIEST_DATE}.")
     account = Account.objects.create(
         household=household,
         owner=owner,
         account_type=account_type,
         number=number,
-        name=name or f"{owner.name} {AccountType(account_type).label.lower()}",
+        name=name or f"{owner.name} {AccountType(account_type).label.lower()}"[:ACCOUNT_NAME_LENGTH],
         relief_method=relief_method,
     )
     pending = [(row, transfer_in(account, holding)) for row, holding in enumerate(holdings, start=1)]
@@ -438,8 +465,10 @@ def portfolio_create(
 
 
 def _free_number(taken: set[str], base: str) -> str:
-    number, suffix = base, 1
+    """Return ``base``, or ``base-2``, ``base-3``... if taken, cut so that it fits the account number column."""
+    number, suffix = base[:ACCOUNT_NUMBER_LENGTH], 1
     while number in taken:
         suffix += 1
-        number = f"{base}-{suffix}"
+        ending = f"-{suffix}"
+        number = base[: ACCOUNT_NUMBER_LENGTH - len(ending)] + ending
     return number

@@ -3,7 +3,6 @@ client reports (``reporting.harvests``), one row per household."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 
+from portfolios.csv_safety import csv_writer
 from portfolios.models import Household
 from reporting.harvests import (
     ZERO,
@@ -120,7 +120,7 @@ def book_activity(households: Sequence[Household], year: int) -> Activity:
 
 def activity_csv(activity: Activity) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(ACTIVITY_COLUMNS)
     for row in activity.rows:
         writer.writerow(

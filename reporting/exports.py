@@ -21,7 +21,6 @@ The reader keeps columns it does not know, so the last three do not stop a file 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 
@@ -29,6 +28,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from harvesting.engine.lots import LedgerError, shares
 from harvesting.form8949 import FORM_8949_HEADER, form8949_rows, money
+from portfolios.csv_safety import csv_writer
 from portfolios.csvfields import LEDGER_COLUMNS
 from portfolios.ledger import replay_household
 from portfolios.models import Action, Household, Transaction
@@ -109,9 +109,10 @@ def _describe(txn: Transaction | None) -> str:
 
 
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """Write CSV as ``harvesting.form8949.write_csv_files`` does (``\\n`` line ends), so the files compare equal."""
+    """Write CSV as ``harvesting.form8949.write_csv_files`` does (``\\n`` line ends, cells guarded against formula
+    injection), so the files compare equal."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
