@@ -25,9 +25,10 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
+from alpaca.common.enums import BaseURL
 from alpaca.common.exceptions import APIError
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, PositionSide, TimeInForce
@@ -46,9 +47,14 @@ from brokers.base import (
     Side,
 )
 
+if TYPE_CHECKING:
+    from brokers.models import BrokerConnection
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# Alpaca's trading endpoints, by ``BrokerEnvironment`` value: the only URLs a firm's connection may use.
+ALPACA_TRADING_ENDPOINTS = {"paper": BaseURL.TRADING_PAPER.value, "live": BaseURL.TRADING_LIVE.value}
 MAX_QTY_DECIMAL_PLACES = 9  # Alpaca accepts fractional quantities with up to 9 decimal places
 
 # Alpaca statuses after which the order will not change any more.
@@ -408,17 +414,22 @@ def alpaca_broker_from_settings() -> AlpacaBroker:
     )
 
 
-def alpaca_broker_for_connection(connection: Any) -> AlpacaBroker:
-    """Build the broker of a firm's ``BrokerConnection``: its keys from the environment variables it names."""
-    import os
+def alpaca_broker_for_connection(connection: BrokerConnection) -> AlpacaBroker:
+    """Build the broker of a firm's ``BrokerConnection`` from its own (decrypted) keys.
 
-    api_key = os.environ.get(connection.api_key_variable, "")
-    secret_key = os.environ.get(connection.secret_key_variable, "")
-    if not api_key or not secret_key:
+    The endpoint is Alpaca's own paper or live URL; only a platform superuser can point a connection at a test
+    server (``base_url``). Nothing here reads the environment or the server's ``ALPACA_*`` settings.
+    """
+    from brokers.credentials import CredentialsError, credential_decrypt
+
+    if not connection.has_credentials:
         raise BrokerError(
-            f"Set {connection.api_key_variable} and {connection.secret_key_variable} in the environment "
-            f"to use the connection {connection.label!r}",
-            retryable=False,
+            f"Enter the API key and secret key of the connection {connection.label!r} in the admin", retryable=False
         )
-    base_url = (connection.base_url or "").rstrip("/").removesuffix("/v2")
-    return AlpacaBroker(api_key, secret_key, paper=connection.paper, url_override=base_url or None)
+    try:
+        api_key = credential_decrypt(connection.api_key_encrypted)
+        secret_key = credential_decrypt(connection.secret_key_encrypted)
+    except CredentialsError as exc:
+        raise BrokerError(exc.message, retryable=False) from exc
+    base_url = connection.base_url.rstrip("/").removesuffix("/v2") or ALPACA_TRADING_ENDPOINTS[connection.environment]
+    return AlpacaBroker(api_key, secret_key, paper=connection.paper, url_override=base_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import RegexValidator
 from django.db import models
 
 from portfolios.models import PRICE, QUANTITY
@@ -59,20 +58,30 @@ class FeedState(models.Model):
         return f"{self.provider} feed ({self.status})"
 
 
-ENV_NAME = RegexValidator(r"^[A-Z][A-Z0-9_]*$", "An environment variable name: capitals, digits and underscores.")
+class BrokerEnvironment(models.TextChoices):
+    """The broker's own endpoints a firm may choose between (their URLs live with each broker's adapter)."""
+
+    PAPER = "paper", "Paper trading"
+    LIVE = "live", "Live trading"
 
 
 class BrokerConnection(models.Model):
-    """A firm's connection to a live broker. The credentials never enter the database: the row names the
-    environment variables that hold them, so a firm admin can manage connections without seeing secrets."""
+    """A firm's connection to a live broker, with the firm's own credentials encrypted (``brokers.credentials``).
+
+    The endpoint is one the broker publishes (``environment``); ``base_url`` is a test server that only a
+    platform superuser may set. No row names an environment variable or a URL that the server's own secrets
+    are sent to.
+    """
 
     firm = models.ForeignKey("portfolios.Firm", on_delete=models.CASCADE, related_name="broker_connections")
     broker = models.CharField(max_length=20, choices=[("alpaca", "Alpaca")], default="alpaca")
     label = models.CharField(max_length=80)
-    paper = models.BooleanField("paper trading", default=True)
-    api_key_variable = models.CharField(max_length=64, default="ALPACA_API_KEY", validators=[ENV_NAME])
-    secret_key_variable = models.CharField(max_length=64, default="ALPACA_SECRET_KEY", validators=[ENV_NAME])
-    base_url = models.URLField(blank=True, help_text="Leave empty for the broker's own endpoint.")
+    environment = models.CharField(max_length=10, choices=BrokerEnvironment.choices, default=BrokerEnvironment.PAPER)
+    api_key_encrypted = models.TextField(blank=True, editable=False)
+    secret_key_encrypted = models.TextField(blank=True, editable=False)
+    base_url = models.URLField(
+        "test server URL", blank=True, help_text="Platform operators only: a test server instead of the broker."
+    )
     enabled = models.BooleanField(default=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_ok = models.BooleanField(null=True, blank=True)
@@ -82,4 +91,12 @@ class BrokerConnection(models.Model):
         constraints = [models.UniqueConstraint(fields=["firm", "broker"], name="one_connection_per_firm_and_broker")]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.get_broker_display()}{', paper' if self.paper else ', live'})"
+        return f"{self.label} ({self.get_broker_display()}, {self.get_environment_display().lower()})"
+
+    @property
+    def paper(self) -> bool:
+        return self.environment == BrokerEnvironment.PAPER
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.api_key_encrypted and self.secret_key_encrypted)
