@@ -1,9 +1,13 @@
 """Uploaded Form 1040s: check and store the PDF, read its figures in the background, apply what the advisor confirms.
 
-The upload is checked before anything is stored (size, PDF, not encrypted, a text layer, a 1040). Reading runs
-as a django-q2 task: OpenAI with a strict schema when a key is set, else (or when it fails, saying why) the
-offline parser. The figures wait for review: only ``document_apply``, called when an advisor confirms the
-(possibly corrected) values, changes a tax profile, and it records every change with the document.
+The upload request only checks the bytes (not empty, within 15 MB, a PDF signature, no JavaScript or embedded
+file written in the clear) before storing the file: parsing a PDF can take minutes on a crafted file, so nothing
+in a web request parses one. A django-q2 task reads it in a sandboxed child process (CPU, memory and time
+limits; see ``form1040/sandbox.py``) that checks the rest (not encrypted, no active content in any object, at
+most 20 pages, a text layer, a 1040), then reads the figures: OpenAI with a strict schema when a key is set,
+else (or when it fails, saying why) the offline parser. The figures wait for review: only ``document_apply``,
+called when an advisor confirms the (possibly corrected) values, changes a tax profile, and it records every
+change with the document.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from django_q.tasks import async_task
 
 from portfolios.models import Household, User
 from taxharvest.errors import ApplicationError
-from taxprofiles.form1040.document import check_1040, read_pdf
-from taxprofiles.form1040.fields import DocumentError, Extraction
+from taxprofiles.form1040.document import MAX_BYTES, check_1040, check_upload
+from taxprofiles.form1040.fields import ActiveContentError, DocumentError, Extraction
 from taxprofiles.form1040.offline import parse_1040
+from taxprofiles.form1040.sandbox import read_pdf_sandboxed
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from taxprofiles.rules.federal import FilingStatus, federal_law
 
-MAX_BYTES = 15 * 1024 * 1024
 OPENAI_TIMEOUT = 30.0
 # The return's statuses the profile knows; a qualifying surviving spouse is taxed as married filing jointly.
 PROFILE_STATUS = {"qualifying_surviving_spouse": FilingStatus.MARRIED_JOINT.value}
@@ -60,13 +64,15 @@ def extract_figures(text: str, *, offline: bool = False) -> Extraction:
 
 @transaction.atomic
 def document_upload(*, household: Household, user: User, upload: UploadedFile) -> TaxDocument:
-    """Check the upload, store it privately and queue its reading. Raises ApplicationError (nothing stored)."""
+    """Check the upload's bytes, store it privately and queue its reading. Raises ApplicationError (nothing stored).
+
+    Only cheap checks here: the file is parsed in the background task, under the sandbox's limits.
+    """
     if upload.size and upload.size > MAX_BYTES:
         raise ApplicationError("The file is larger than the 15 MB limit: upload only the Form 1040 and its schedules.")
-    data = upload.read()
+    data = upload.read(MAX_BYTES + 1)
     try:
-        text = read_pdf(data, max_bytes=MAX_BYTES)
-        check_1040(text)
+        check_upload(data)
     except DocumentError as exc:
         raise ApplicationError(str(exc)) from exc
     document = TaxDocument(
@@ -75,7 +81,6 @@ def document_upload(*, household: Household, user: User, upload: UploadedFile) -
         filename=(upload.name or "return.pdf")[-255:],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        text=text,
     )
     document.file.save(f"{household.pk}-{document.sha256[:16]}.pdf", ContentFile(data), save=False)
     document.save()
@@ -83,12 +88,34 @@ def document_upload(*, household: Household, user: User, upload: UploadedFile) -
     return document
 
 
+def document_read(data: bytes) -> str:
+    """Return the text of the Form 1040 PDF ``data``, read in the sandbox. Raises DocumentError."""
+    text = read_pdf_sandboxed(data)
+    check_1040(text)
+    return text
+
+
 def document_extract_task(document_id: int) -> str:
-    """django-q2 task: read the figures of an uploaded return (progress on its page)."""
-    TaxDocument.objects.filter(pk=document_id).update(status=DocumentStatus.READING, progress=30)
+    """django-q2 task: read the text, then the figures, of an uploaded return (progress on its page).
+
+    A file refused for its content is marked failed with the reason; one with active content is also removed.
+    """
+    TaxDocument.objects.filter(pk=document_id).update(status=DocumentStatus.READING, progress=10)
     document = TaxDocument.objects.get(pk=document_id)
+    with document.file.open("rb") as file:
+        data = file.read()
     try:
-        extraction = extract_figures(document.text)
+        text = document_read(data)
+    except DocumentError as exc:
+        if isinstance(exc, ActiveContentError):
+            document.file.delete(save=False)
+        TaxDocument.objects.filter(pk=document_id).update(
+            status=DocumentStatus.FAILED, progress=100, message=str(exc)[:300], file=document.file.name or ""
+        )
+        return f"refused: {exc}"
+    TaxDocument.objects.filter(pk=document_id).update(text=text, progress=40)
+    try:
+        extraction = extract_figures(text)
     except Exception as exc:
         TaxDocument.objects.filter(pk=document_id).update(
             status=DocumentStatus.FAILED, progress=100, message=f"Reading failed: {exc}"[:300]

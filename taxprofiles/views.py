@@ -139,8 +139,17 @@ def _initial(document: TaxDocument) -> dict[str, object]:
 
 @login_required
 def document_file(request: AuthenticatedHttpRequest, document_id: int) -> FileResponse:
+    """The uploaded PDF as a download, never rendered in the portal's origin (it is the client's file, unvetted)."""
     document = _document_for_user(request, document_id)
-    return FileResponse(document.file.open("rb"), content_type="application/pdf", filename=document.filename)
+    if not document.file:  # refused for its active content: the file was removed
+        raise Http404("The file was refused and removed.")
+    response = FileResponse(
+        document.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=document.filename
+    )
+    # A browser that renders it anyway gets an opaque origin with scripts off, and may not guess another type.
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -1,29 +1,57 @@
-"""Check an uploaded Form 1040 PDF and return its text; every refusal is a DocumentError saying what to do."""
+"""Check an uploaded Form 1040 PDF and return its text; every refusal is a DocumentError saying what to do.
+
+``check_upload`` only looks at the bytes (cheap enough for a web request); ``read_pdf`` parses the file and so
+runs only in the sandbox (``sandbox.read_pdf_sandboxed``): a crafted PDF can make pypdf work for minutes.
+"""
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
-from taxprofiles.form1040.fields import DocumentError
+from taxprofiles.form1040.fields import ActiveContentError, DocumentError
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PAGES = 20
+# A 20-page return holds some 100,000 characters; far more text is a crafted file, not a return.
+MAX_TEXT_CHARS = 1_000_000
 PDF_SIGNATURE = b"%PDF-"
+
+# Names that make a viewer run code or open a file. A tax return needs none of them, so a PDF holding one is
+# refused rather than stored and served. ``/OpenAction`` is refused only with an action (a dictionary): with a
+# destination (an array) it merely opens the document at a page.
+SCRIPT_NAMES = frozenset({"/JS", "/JavaScript", "/AA"})
+FILE_NAMES = frozenset({"/EmbeddedFile", "/EmbeddedFiles", "/Launch"})
+HAS_SCRIPT = (
+    "The PDF contains JavaScript or automatic actions, which a tax return never needs: "
+    "print it to a new PDF (Print, then Save as PDF) and upload that."
+)
+HAS_FILES = (
+    "The PDF contains embedded or launchable files, which a tax return never needs: "
+    "print it to a new PDF (Print, then Save as PDF) and upload that."
+)
+DAMAGED = "The PDF is damaged or unreadable: download it again and upload the new copy."
+
+# A PDF name token; ``#xx`` inside it is a hex-escaped byte (``/J#61vaScript`` is ``/JavaScript``).
+_NAME_TOKEN = re.compile(rb"/[^\x00\t\n\f\r ()<>\[\]{}/%]+")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_OPEN_ACTION_DICT = re.compile(rb"/OpenAction\s*<<")
 
 # Both must appear: the form number and the form's title (any tax year's 1040 and 1040-SR carry them).
 _FORM_NUMBER = re.compile(r"\bForm\s*1040\b", re.IGNORECASE)
 _FORM_TITLE = re.compile(r"U\.?\s*S\.?\s+Individual\s+Income\s+Tax\s+Return", re.IGNORECASE)
 
 
-def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> str:
-    """Return the text of every page of the PDF ``data``, pages joined by newlines.
+def check_upload(data: bytes, *, max_bytes: int = MAX_BYTES) -> None:
+    """Raise DocumentError unless ``data`` is a non-empty PDF within ``max_bytes``, without parsing it.
 
-    Raise DocumentError for an empty, oversized, non-PDF, corrupt, password-protected, too long or
-    image-only (no text layer) file.
+    The scan for active content reads only the bytes outside streams, so it catches the obvious cases (an
+    object stream or a damaged file hides names from it); ``read_pdf`` decides from the parsed objects.
     """
     if not data:
         raise DocumentError("The file is empty: choose the PDF of the return and upload it again.")
@@ -33,10 +61,22 @@ def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PA
         raise DocumentError(f"The file is larger than the {limit} limit: upload only the Form 1040 and its schedules.")
     if not data.lstrip()[:1024].startswith(PDF_SIGNATURE):
         raise DocumentError("The file is not a PDF: upload the return as a PDF.")
+    _scan_bytes_for_active_content(data)
+
+
+def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> str:
+    """Return the text of every page of the PDF ``data``, pages joined by newlines.
+
+    Raise DocumentError for an empty, oversized, non-PDF, corrupt, password-protected, too long or
+    image-only (no text layer) file, and ActiveContentError for one with JavaScript or embedded files.
+    Run it in the sandbox: parsing a crafted file can take minutes and gigabytes.
+    """
+    check_upload(data, max_bytes=max_bytes)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError("The PDF is password-protected: save an unprotected copy and upload that.")
+        check_active_content(reader)
         page_count = len(reader.pages)
         if page_count > max_pages:
             raise DocumentError(
@@ -46,10 +86,15 @@ def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PA
         texts = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
-    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError) as exc:
-        # pypdf raises a variety of errors on damaged files; they all mean the same thing to the user.
-        raise DocumentError("The PDF is damaged or unreadable: download it again and upload the new copy.") from exc
+    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError) as exc:
+        # pypdf raises a variety of errors on damaged files (RecursionError on absurdly nested objects);
+        # they all mean the same thing to the user.
+        raise DocumentError(DAMAGED) from exc
     text = "\n".join(texts)
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(
+            "The PDF holds far more text than a Form 1040 and its schedules: upload only the return itself."
+        )
     if not text.strip():
         raise DocumentError(
             "The PDF has no text layer (a scan?): download the return as a PDF from the tax software, "
@@ -70,3 +115,74 @@ def check_1040(text: str) -> None:
             'The PDF does not look like a Form 1040 (no "Form 1040" and "U.S. Individual Income Tax Return"): '
             "upload the federal return itself."
         )
+
+
+def check_active_content(reader: PdfReader) -> None:
+    """Raise ActiveContentError if any object of the parsed PDF is JavaScript, an action or an embedded file.
+
+    Every object is visited: those reachable from the trailer and every one the cross-reference table lists
+    (reachable or not). pypdf has already decoded hex escapes in names, so ``/J#61vaScript`` is ``/JavaScript``.
+    """
+    for key, value in _walk(reader):
+        names = {key, value} if isinstance(value, NameObject) else {key}
+        if names & SCRIPT_NAMES or (key == "/OpenAction" and isinstance(value, DictionaryObject)):
+            raise ActiveContentError(HAS_SCRIPT)
+        if names & FILE_NAMES:
+            raise ActiveContentError(HAS_FILES)
+
+
+def _walk(reader: PdfReader) -> Iterator[tuple[str, PdfObject]]:
+    """Yield (key, value) for every dictionary entry and ("", item) for every array item, depth first.
+
+    An explicit stack and a set of visited references: a cyclic or deeply nested object graph cannot
+    recurse or loop.
+    """
+    references = [(number, generation) for generation, table in reader.xref.items() for number in table]
+    references += [(number, 0) for number in reader.xref_objStm]
+    stack: list[PdfObject] = [reader.trailer, *(IndirectObject(n, g, reader) for n, g in references)]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            resolved = item.get_object()
+            if resolved is None:
+                continue
+            item = resolved
+        if isinstance(item, DictionaryObject):
+            for key, value in item.items():
+                resolved_value = value.get_object() if isinstance(value, IndirectObject) else value
+                yield str(key), resolved_value if resolved_value is not None else value
+                stack.append(value)
+        elif isinstance(item, ArrayObject):
+            for value in item:
+                if isinstance(value, NameObject):
+                    yield "", value
+                stack.append(value)
+
+
+def _scan_bytes_for_active_content(data: bytes) -> None:
+    """Raise ActiveContentError for an active-content name written in the clear outside streams."""
+    for segment in _outside_streams(data):
+        if _OPEN_ACTION_DICT.search(segment):
+            raise ActiveContentError(HAS_SCRIPT)
+        for token in _NAME_TOKEN.findall(segment):
+            name = _HEX_ESCAPE.sub(lambda match: bytes.fromhex(match[1].decode()), token).decode("latin-1")
+            if name in SCRIPT_NAMES:
+                raise ActiveContentError(HAS_SCRIPT)
+            if name in FILE_NAMES:
+                raise ActiveContentError(HAS_FILES)
+
+
+def _outside_streams(data: bytes) -> Iterator[bytes]:
+    """Yield the parts of ``data`` between streams (compressed bytes would give false matches), in one pass."""
+    position = 0
+    while (start := data.find(b"stream", position)) != -1:
+        yield data[position:start]
+        end = data.find(b"endstream", start + len(b"stream"))
+        if end == -1:
+            return
+        position = end + len(b"endstream")
+    yield data[position:]

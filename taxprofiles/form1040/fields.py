@@ -56,3 +56,11 @@ class Extraction:
 
 class DocumentError(Exception):
     """The file cannot be read as a Form 1040; the message says why and what to do."""
+
+
+class ActiveContentError(DocumentError):
+    """The PDF holds JavaScript, an automatic action or an embedded file: it is refused, not stored."""
+
+
+class ReadLimitError(DocumentError):
+    """Reading the PDF went over the sandbox's CPU, memory or time limit."""

@@ -3,7 +3,8 @@
 Example:
     python manage.py parse_1040 return-2024.pdf --json
 With settings.OPENAI_API_KEY set (and without --offline) OpenAI reads the text; when it is unavailable or
-fails, the offline parser does and the reason goes to stderr. Needs no database.
+fails, the offline parser does and the reason goes to stderr. Needs no database. The PDF is parsed in the same
+sandboxed child process as an upload (CPU, memory and time limits: ``taxprofiles/form1040/sandbox.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from taxprofiles.documents import extract_figures
-from taxprofiles.form1040.document import check_1040, read_pdf
+from taxprofiles.documents import document_read, extract_figures
 from taxprofiles.form1040.fields import FIELD_NAMES, DocumentError
 
 
@@ -36,8 +36,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         try:
-            text = read_pdf(data)
-            check_1040(text)
+            text = document_read(data)
         except DocumentError as exc:
             raise CommandError(str(exc)) from exc
         extraction = extract_figures(text, offline=options["offline"])

@@ -1,0 +1,114 @@
+"""Read a PDF in a child process with CPU-time, memory and wall-clock limits.
+
+A crafted PDF of a few kilobytes can keep pypdf busy for minutes (a compressed content stream of millions of
+operators) or make it allocate gigabytes; run in a worker it would hold the worker as long. Here the child sets
+its own ``RLIMIT_CPU`` and ``RLIMIT_AS`` before importing pypdf, reads the PDF from stdin and writes one JSON
+object to stdout; the parent also kills it after a wall-clock timeout. Any limit hit is a ReadLimitError.
+
+Run as ``python -m taxprofiles.form1040.sandbox CPU_SECONDS MEMORY_BYTES < file.pdf``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from taxprofiles.form1040.fields import ActiveContentError, DocumentError, ReadLimitError
+
+MODULE = "taxprofiles.form1040.sandbox"
+# The directory holding the ``taxprofiles`` package: the child's working directory, so ``-m`` finds it.
+IMPORT_ROOT = Path(__file__).resolve().parents[2]
+TOO_SLOW = (
+    "The PDF took too long to read; it may be damaged or crafted: "
+    "download the return again from the tax software and upload the new copy."
+)
+TOO_BIG = (
+    "The PDF needed too much memory to read; it may be damaged or crafted: "
+    "download the return again from the tax software and upload the new copy."
+)
+CRASHED = (
+    "The PDF could not be read safely; it may be damaged or crafted: "
+    "download the return again from the tax software and upload the new copy."
+)
+_ERRORS: dict[str, type[DocumentError]] = {
+    "DocumentError": DocumentError,
+    "ActiveContentError": ActiveContentError,
+    "ReadLimitError": ReadLimitError,
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one reading may use. A real 20-page return reads in well under a second and 100 MB."""
+
+    cpu_seconds: int = 10
+    memory_bytes: int = 512 * 1024 * 1024  # address space: the interpreter and pypdf take some 60 MB
+    wall_seconds: float = 30.0  # CPU time plus waiting for a core when the machine is busy
+
+
+LIMITS = Limits()
+
+
+def read_pdf_sandboxed(data: bytes, *, limits: Limits = LIMITS) -> str:
+    """Return ``read_pdf(data)`` computed in a limited child process.
+
+    Raise DocumentError (or its ActiveContentError) as ``read_pdf`` would, and ReadLimitError when the child
+    runs out of CPU time, memory or wall-clock time, or dies.
+    """
+    command = [sys.executable, "-E", "-s", "-m", MODULE, str(limits.cpu_seconds), str(limits.memory_bytes)]
+    try:
+        finished = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            timeout=limits.wall_seconds,
+            cwd=IMPORT_ROOT,
+            env={"PATH": os.environ.get("PATH", "")},  # the child needs no settings and sees no secrets
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ReadLimitError(TOO_SLOW) from exc
+    if finished.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise ReadLimitError(TOO_SLOW)
+    try:
+        answer = json.loads(finished.stdout)
+    except ValueError:
+        answer = None
+    if finished.returncode != 0 or not isinstance(answer, dict):
+        raise ReadLimitError(CRASHED)
+    if "error" in answer:
+        raise _ERRORS.get(answer.get("kind", ""), DocumentError)(str(answer["error"]))
+    return str(answer["text"])
+
+
+def _limit_self(cpu_seconds: int, memory_bytes: int) -> None:
+    # SIGXCPU at the soft limit (its default action ends the process), SIGKILL a second later if ignored.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU would otherwise dump a core
+
+
+def main(argv: list[str]) -> int:
+    """Set the limits, read the PDF on stdin and write {"text": ...} or {"error": ..., "kind": ...}."""
+    _limit_self(int(argv[0]), int(argv[1]))
+    from taxprofiles.form1040.document import read_pdf  # pypdf is imported under the limits
+
+    answer: dict[str, str]
+    try:
+        answer = {"text": read_pdf(sys.stdin.buffer.read())}
+    except DocumentError as exc:
+        answer = {"error": str(exc), "kind": type(exc).__name__}
+    except MemoryError:
+        answer = {"error": TOO_BIG, "kind": "ReadLimitError"}
+    sys.stdout.buffer.write(json.dumps(answer).encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
