@@ -315,6 +315,39 @@ def test_holdings_rejects_a_future_date(setup) -> None:
     assert "acquisition_date 2025-07-01 is in the future" in error.reason
 
 
+def test_holdings_rejects_a_date_before_1900(setup) -> None:
+    error = only_error(reject_holdings(setup["firm"], GOOD_HOLDING, "SMITH-1,AAPL,10,1000,1800-01-01"))
+
+    assert error == RowError(3, "acquisition_date 1800-01-01 is before 1900-01-01")
+
+
+@pytest.mark.parametrize(
+    ("column", "field"),
+    [("lot", Transaction._meta.get_field("lot_name")), ("account", Account._meta.get_field("number"))],
+)
+def test_holdings_rejects_a_name_longer_than_its_column(setup, column: str, field) -> None:  # type: ignore[no-untyped-def]
+    too_long = "X" * (field.max_length + 1)
+    errors = rejected(import_holdings, setup["firm"], HOLDINGS_HEADER + f",{column}", f"{GOOD_HOLDING},{too_long}")
+
+    assert only_error(errors) == RowError(
+        2, f"{column} is {field.max_length + 1} characters long; at most {field.max_length} fit"
+    )
+
+
+def test_holdings_reads_a_cell_guarded_by_our_exports_without_the_guard(
+    acme: Firm, smith_taxable: Account, securities
+) -> None:
+    import_holdings(acme, HOLDINGS_HEADER + ",lot", "SMITH-1,AAPL,5,500,2024-01-02,'=SUM(A1:A2)")
+
+    assert TaxLot.objects.get().name == "=SUM(A1:A2)"
+
+
+def test_holdings_keeps_a_quote_that_is_not_a_guard(acme: Firm, smith_taxable: Account, securities) -> None:
+    import_holdings(acme, HOLDINGS_HEADER + ",lot", "SMITH-1,AAPL,5,500,2024-01-02,'gift")
+
+    assert TaxLot.objects.get().name == "'gift"
+
+
 def test_holdings_rejects_an_account_outside_the_clients_household(setup) -> None:
     error = only_error(
         rejected(import_holdings, setup["firm"], HOLDINGS_HEADER + ",account", "SMITH-1,AAPL,1,100,2024-01-02,ELSE")
@@ -688,8 +721,12 @@ def test_ledger_rejects_an_index_symbol(smiths: Household, smith_taxable: Accoun
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("2024-13-01", "date '2024-13-01' is not a date"), ("2025-07-01", "date 2025-07-01 is in the future")],
-    ids=["not-a-date", "future"],
+    [
+        ("2024-13-01", "date '2024-13-01' is not a date"),
+        ("2025-07-01", "date 2025-07-01 is in the future"),
+        ("1800-01-01", "date 1800-01-01 is before 1900-01-01"),
+    ],
+    ids=["not-a-date", "future", "before-1900"],
 )
 def test_ledger_rejects_a_bad_date(
     smiths: Household, smith_taxable: Account, securities, raw: str, reason: str
@@ -698,6 +735,15 @@ def test_ledger_rejects_a_bad_date(
 
     assert error.row == 3
     assert reason in error.reason
+
+
+def test_ledger_rejects_an_account_or_lot_longer_than_its_column(smiths: Household, securities) -> None:
+    account = "A" * (Account._meta.get_field("number").max_length + 1)
+    lot = "L" * (Transaction._meta.get_field("lot_name").max_length + 1)
+
+    errors = reject_ledger(smiths, GOOD_BUY, f"{account},taxable,2024-01-02,buy,AAPL,1,100,", f"{GOOD_BUY}{lot}")
+
+    assert [(error.row, error.reason.split(" is ")[0]) for error in errors] == [(3, "account"), (4, "lot")]
 
 
 @pytest.mark.parametrize("quantity", ["0", "-3"])
