@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from harvesting.api import AnalysisStartApi, RecommendationsApi
@@ -25,9 +25,11 @@ urlpatterns = [
     path("tax_loss_harvesting/<int:portfolio_id>", RecommendationsApi.as_view(), name="recommendations"),
     # The schema describes no one's data: anyone may read it and its docs.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    # The split view serves Swagger UI's start-up script as a file (?script), not inline: the CSP allows no
+    # inline script.
     path(
         "schema/swagger-ui/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="swagger_ui",
     ),
 ]

@@ -8,6 +8,7 @@ that names the variable, instead of surfacing later as a confusing runtime error
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,47 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.envi
 
 def env_str(name: str, default: str = "", environ: Mapping[str, str] = os.environ) -> str:
     return environ.get(name, default).strip()
+
+
+def env_proxy_ssl_header(name: str, environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """Read Django's SECURE_PROXY_SSL_HEADER: the WSGI name of the header the TLS-terminating proxy sets,
+    ``HTTP_X_FORWARDED_PROTO`` (meaning "https"), or ``HTTP_X_FORWARDED_PROTO=https`` with the value spelt out.
+    Unset means no proxy is trusted to say the request came over HTTPS."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, _, value = raw.partition("=")
+    header, value = header.strip().upper(), value.strip() or "https"
+    if not header.startswith("HTTP_") or not header[5:].replace("_", "").isalnum():
+        raise EnvError(f"{name} must name a request header as WSGI does, e.g. HTTP_X_FORWARDED_PROTO; got {raw!r}")
+    return header, value
+
+
+def development_secret_key(path: Path) -> str:
+    """Return this checkout's own development SECRET_KEY, kept in ``path`` (made on first use, mode 0600).
+
+    Only for DEBUG without a SECRET_KEY: a key that lived in the repository would sign every developer's
+    sessions alike, and a key made afresh at each start would sign everyone out at each restart.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(key + "\n")
+    try:
+        # Linked into place whole, and only if absent: of the processes starting at once (web server,
+        # worker, feed), the first one's key wins and nobody reads a half-written file.
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        draft.unlink()
+    return key
 
 
 def database_config(environ: Mapping[str, str], sqlite_path: Path) -> dict[str, Any]:

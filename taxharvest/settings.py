@@ -11,15 +11,18 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from taxharvest.env import (
     EnvError,
     cache_config,
     database_config,
+    development_secret_key,
     env_bool,
     env_int,
     env_list,
+    env_proxy_ssl_header,
     env_str,
     q_cluster_config,
 )
@@ -35,7 +38,8 @@ try:
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
                 "string (or set DEBUG=1 for local development only)."
             )
-        SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+        # This checkout's own key, made on first use (git-ignored): no key lives in the repository.
+        SECRET_KEY = development_secret_key(BASE_DIR / "var" / "secret_key")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     DATABASES = {"default": database_config(os.environ, BASE_DIR / "db.sqlite3")}
@@ -105,6 +109,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the HTTPS checks: no session, user or database for a stylesheet.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,7 +161,8 @@ LOGIN_REDIRECT_URL = "portfolios:household_list"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 # django-allauth: email and password; no open sign-up (firm admins create or invite advisors).
-ACCOUNT_ADAPTER = "portfolios.auth.InviteOnlyAccountAdapter"
+# The adapter also tells allauth the real client address (taxharvest/client_ip.py).
+ACCOUNT_ADAPTER = "taxharvest.client_ip.ClientIpAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -162,6 +170,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For is believed; from anyone else
+# the client is REMOTE_ADDR. The sign-in limits and the API throttles count by this address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 # Two-factor sign-in (allauth.mfa): an authenticator app, with recovery codes for a lost phone. Anyone may
 # turn it on; firm admins must (taxharvest/mfa.py).
@@ -180,17 +191,17 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "taxharvest <no-reply@localho
 # The REST API (taxharvest/api_urls.py): bearer tokens for integrations, the session for the portal's own pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "taxharvest.api_permissions.VersionedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["taxharvest.api_permissions.IsFirmMember"],
     # JSON in and out; the interactive docs are Swagger UI at /api/schema/swagger-ui/.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["taxharvest.api_parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "taxharvest.client_ip.AnonRateThrottle",
+        "taxharvest.client_ip.UserRateThrottle",
+        "taxharvest.client_ip.ScopedRateThrottle",
     ],
     # Counted in the cache: per process by default, shared by every process once REDIS_URL is set.
     "DEFAULT_THROTTLE_RATES": {
@@ -234,7 +245,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` gathers them here, and WhiteNoise serves them from here with DEBUG off.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # With DEBUG off, names carry a hash of the content (cached for ever by browsers) and the files are
+    # pre-compressed; this needs collectstatic's manifest. In DEBUG, runserver serves the sources as they are.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_ROOT = BASE_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -243,6 +265,36 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS. Off by default so that the product runs on plain HTTP on a laptop; production turns them on (README,
+# "Production"), and `manage.py check --deploy` names any it forgot.
+try:
+    # Behind a proxy that ends TLS, the header it sets to say the request came over HTTPS.
+    SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+except EnvError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own files, no inline script at all.
+# One exception: style *attributes* (`style-src-attr`), for the progress bars' widths, which the server
+# computes; an attribute's CSS cannot run script, and images (its only way to call out) stay on img-src.
+# QR codes for two-factor set-up are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Where the bundled market history lives (copied from skfolio; see data/market/PROVENANCE.md).
 MARKET_DATA_DIR = BASE_DIR / "data" / "market"

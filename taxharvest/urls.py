@@ -7,7 +7,10 @@ admin.site.site_header = "taxharvest administration"
 admin.site.site_title = "taxharvest admin"
 # The admin's own login form would sign staff in around allauth: no two-factor, no failed-login throttle.
 admin.site.login = admin_login
+handler400 = "taxharvest.api_errors.bad_request"
+handler403 = "taxharvest.api_errors.permission_denied"
 handler404 = "taxharvest.api_errors.not_found"
+handler500 = "taxharvest.api_errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
