@@ -310,6 +310,65 @@ def test_the_8949_download_is_what_the_ledger_command_makes_of_the_transactions(
         assert download == [command[0], *(row for row in command[1:] if row.split(",")[4].startswith(f"{year}-"))]
 
 
+FORMULA_ACCOUNT = '=HYPERLINK("http://evil.example","x")'
+FORMULA_LOT = "@SUM(1+1)*cmd|' /C calc'!A0"
+GUARDED_ACCOUNT_CELL = "\"'" + FORMULA_ACCOUNT.replace('"', '""') + '"'  # as the csv module quotes it
+
+
+@pytest.fixture
+def formula_ledger(acme, alice, securities) -> Household:
+    """A household whose account and lot names a spreadsheet would run as formulas, with a loss and a wash sale."""
+    household = HouseholdFactory(firm=acme, name="-Formula Family")
+    household.advisors.add(alice)
+    quoted = FORMULA_ACCOUNT.replace('"', '""')
+    load(
+        household,
+        "formula-ledger.csv",
+        HEAD
+        + f'"{quoted}",taxable,2022-01-03,buy,AAPL,100,180,{FORMULA_LOT},0\n'
+        + f'"{quoted}",taxable,2022-06-01,sell,AAPL,100,141.929,{FORMULA_LOT},0\n'
+        + f'"{quoted}",taxable,2022-06-15,buy,AAPL,10,150,+A2,0\n'
+        + "-SM,taxable,2022-08-01,buy,MSFT,1,250,-1,0\n",
+    )
+    return household
+
+
+def test_formula_like_names_are_guarded_and_survive_the_round_trip_through_the_ledger_command(
+    formula_ledger, alice, tmp_path
+):
+    client = signed_in(alice)
+    transactions = lines(client.get(transactions_url(formula_ledger, 2022)).content.decode())
+    assert transactions[1].startswith(f"{GUARDED_ACCOUNT_CELL},taxable,")
+    assert f",'{FORMULA_LOT}," in transactions[1]
+    assert transactions[3].endswith(",'+A2,0.00,,,import formula-ledger.csv")
+    assert transactions[4].startswith(
+        "'-SM,taxable,2022-08-01,buy,MSFT,1,250,-1,0.00,"
+    )  # a lot named -1: a number, left as is
+
+    command = replay_with_ledger_command(client, formula_ledger, range(2022, 2023), tmp_path)
+
+    assert command == lines(client.get(form8949_url(formula_ledger, 2022)).content.decode())
+    assert command[1].endswith(",W,380.71,-3426.39,short")  # the loss stays a number
+    assert command[1].startswith(f"{GUARDED_ACCOUNT_CELL},AAPL,")
+
+
+def test_an_exported_ledger_with_formula_like_names_re_imports_to_the_same_values(formula_ledger, acme):
+    exported = transactions_csv(formula_ledger, 2022)
+    twin = HouseholdFactory(firm=acme, name="Twin Family")
+
+    load(twin, "twin.csv", exported)
+
+    def values(household: Household) -> list[tuple[str, str, str]]:
+        return list(
+            Transaction.objects.filter(account__household=household)
+            .order_by("trade_date", "id")
+            .values_list("account__number", "lot_name", "price")
+        )
+
+    assert values(twin) == values(formula_ledger)
+    assert {number for number, _, _ in values(twin)} == {FORMULA_ACCOUNT, "-SM"}
+
+
 @pytest.mark.xfail(
     raises=CommandError,
     strict=True,
