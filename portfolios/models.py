@@ -7,11 +7,15 @@ The transaction ledger is the record; tax lots are the state that replaying it p
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -65,6 +69,11 @@ class TaxharvestUserManager(UserManager["User"]):
         return super().create_superuser(username or email, email, password, **extra_fields)
 
 
+# A change to any of these ends the user's API tokens (taxharvest/api_auth.py): what the token was issued for no
+# longer holds. A role, staff status or firm decides what the API reaches and whether two-factor is required.
+TOKEN_REVOKING_ATTNAMES = frozenset({"password", "role", "firm_id", "is_active", "is_staff", "is_superuser"})
+
+
 class User(AbstractUser):
     """A person who signs in: an advisor or a firm admin of one firm (or a platform superuser), or a
     client of one of its households, who sees only that household's reports."""
@@ -79,6 +88,12 @@ class User(AbstractUser):
         blank=True,
         related_name="login",
         help_text="For a client login: the person whose household's reports it may download (and nothing else).",
+    )
+    token_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Every API token carries the version it was issued under and stops working once this moves on: "
+        "a new password, role or firm, deactivation, a removed authenticator app.",
     )
 
     objects = TaxharvestUserManager()
@@ -101,6 +116,26 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, moving ``token_version`` on when what the user's API tokens vouched for has changed.
+
+        Done here rather than where each change is made (the admin, allauth's password views, a service) so that
+        no way of saving a user can forget it. ``QuerySet.update`` bypasses it: use ``revoke_api_tokens`` then.
+        """
+        update_fields = kwargs.get("update_fields")
+        if self._changes_revoking_api_tokens(update_fields):
+            self.token_version += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "token_version"}
+        super().save(*args, **kwargs)
+        self._saved_token_state = self._token_state()
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
+        user = super().from_db(db, field_names, values)
+        user._saved_token_state = user._token_state()
+        return user
+
     @property
     def is_firm_admin(self) -> bool:
         return self.role == Role.FIRM_ADMIN and self.firm_id is not None
@@ -108,6 +143,38 @@ class User(AbstractUser):
     @property
     def is_client(self) -> bool:
         return self.role == Role.CLIENT
+
+    @classmethod
+    def revoke_api_tokens(cls, *, user_id: int) -> None:
+        """End every API token issued so far to the user ``user_id`` (in one UPDATE, so that no save races it)."""
+        cls.objects.filter(pk=user_id).update(token_version=F("token_version") + 1)
+
+    def _token_state(self) -> dict[str, Any]:
+        # Deferred fields are not loaded, so they cannot have been changed either.
+        return {name: self.__dict__[name] for name in TOKEN_REVOKING_ATTNAMES if name in self.__dict__}
+
+    def _changes_revoking_api_tokens(self, update_fields: Any) -> bool:
+        saved = getattr(self, "_saved_token_state", None)
+        if saved is None:  # a new user: no token can have been issued yet
+            return False
+        saving = TOKEN_REVOKING_ATTNAMES
+        if update_fields is not None:
+            saving = {self._meta.get_field(name).attname for name in update_fields} & TOKEN_REVOKING_ATTNAMES
+        current = self._token_state()
+        changed = {name for name in saving if name in saved and current.get(name) != saved[name]}
+        if "password" in changed and not (saved["password"] and is_password_usable(saved["password"])):
+            # Setting the first password (as creating a user does) ends no token: none could be had without one.
+            changed.discard("password")
+        return bool(changed)
+
+
+@receiver(post_delete, sender="mfa.Authenticator", dispatch_uid="portfolios.user.authenticator_removed")
+def _revoke_api_tokens_when_an_authenticator_goes(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """End the owner's API tokens when an authenticator app or recovery codes are removed (allauth or the admin).
+
+    Connected here, with the model, so it holds in every process: a web worker, a shell, a management command.
+    """
+    User.revoke_api_tokens(user_id=instance.user_id)
 
 
 class Household(models.Model):

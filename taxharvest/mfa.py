@@ -35,6 +35,11 @@ def two_factor_required(user: Any) -> bool:
     return bool(user.is_authenticated and (getattr(user, "is_firm_admin", False) or user.is_staff))
 
 
+def has_authenticator_app(user: Any) -> bool:
+    """Return whether ``user`` has set up an authenticator app (recovery codes alone are no second factor)."""
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
 class FirmAdminTwoFactorMiddleware:
     """Send a signed-in firm admin who has no authenticator app to set one up, whatever they asked for.
 
@@ -60,7 +65,7 @@ class FirmAdminTwoFactorMiddleware:
     ) -> HttpResponse | None:
         if not two_factor_required(request.user) or _is_exempt(request):
             return None
-        if Authenticator.objects.filter(user_id=request.user.pk, type=Authenticator.Type.TOTP).exists():
+        if has_authenticator_app(request.user):
             return None
         activate_url = reverse("mfa_activate_totp")
         if request.path.startswith(API_PREFIX):

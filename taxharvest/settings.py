@@ -161,7 +161,8 @@ LOGIN_REDIRECT_URL = "portfolios:household_list"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 # django-allauth: email and password; no open sign-up (firm admins create or invite advisors).
-ACCOUNT_ADAPTER = "portfolios.auth.InviteOnlyAccountAdapter"
+# The adapter also tells allauth the real client address (taxharvest/client_ip.py).
+ACCOUNT_ADAPTER = "taxharvest.client_ip.ClientIpAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -169,6 +170,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For is believed; from anyone else
+# the client is REMOTE_ADDR. The sign-in limits and the API throttles count by this address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 # Two-factor sign-in (allauth.mfa): an authenticator app, with recovery codes for a lost phone. Anyone may
 # turn it on; firm admins must (taxharvest/mfa.py).
@@ -187,7 +191,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "taxharvest <no-reply@localho
 # The REST API (taxharvest/api_urls.py): bearer tokens for integrations, the session for the portal's own pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "taxharvest.api_permissions.VersionedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["taxharvest.api_permissions.IsFirmMember"],
@@ -195,9 +199,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["taxharvest.api_parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "taxharvest.client_ip.AnonRateThrottle",
+        "taxharvest.client_ip.UserRateThrottle",
+        "taxharvest.client_ip.ScopedRateThrottle",
     ],
     # Counted in the cache: per process by default, shared by every process once REDIS_URL is set.
     "DEFAULT_THROTTLE_RATES": {
