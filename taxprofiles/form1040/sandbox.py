@@ -55,12 +55,13 @@ class Limits:
 LIMITS = Limits()
 
 
-def read_pdf_sandboxed(data: bytes, *, limits: Limits = LIMITS) -> str:
-    """Return ``read_pdf(data)`` computed in a limited child process.
+def read_pdf_sandboxed(data: bytes, *, limits: Limits | None = None) -> str:
+    """Return ``read_pdf(data)`` computed in a child process held to ``limits`` (default: ``LIMITS``).
 
     Raise DocumentError (or its ActiveContentError) as ``read_pdf`` would, and ReadLimitError when the child
     runs out of CPU time, memory or wall-clock time, or dies.
     """
+    limits = limits or LIMITS
     command = [sys.executable, "-E", "-s", "-m", MODULE, str(limits.cpu_seconds), str(limits.memory_bytes)]
     try:
         finished = subprocess.run(
