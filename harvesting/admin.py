@@ -1,4 +1,9 @@
-"""Firm admins manage harvesting policy, replacement pairs and planned purchases; scans are read-only."""
+"""Firm admins manage harvesting policy, replacement pairs and planned purchases; scans are read-only.
+
+History (django-simple-history) is firm-scoped by ``FirmScopedAdmin``, which must come before
+``SimpleHistoryAdmin`` in the bases (it refuses otherwise). A firm-wide row (``firm_lookup = "firm"``) is
+saved in the firm admin's firm by ``FirmScopedAdmin.save_model``, a revert included.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +23,11 @@ from harvesting.models import (
     ReplacementPair,
     TradingControls,
 )
-from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin
+from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin, SuperuserOnlyAdmin
 
 
 @admin.register(HarvestPolicy)
-class HarvestPolicyAdmin(SimpleHistoryAdmin, FirmScopedAdmin):
+class HarvestPolicyAdmin(FirmScopedAdmin, SimpleHistoryAdmin):
     firm_lookup = "household__firm"
     list_display = ["household", "min_net_benefit", "min_loss_percent", "automation"]
     list_filter = ["automation"]
@@ -36,11 +41,6 @@ class ReplacementPairAdmin(FirmScopedAdmin):
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if request.user.is_superuser else ["firm"]
-
-    def save_model(self, request: HttpRequest, obj: ReplacementPair, form: Any, change: bool) -> None:
-        if not request.user.is_superuser:
-            obj.firm_id = request.user.firm_id
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(PlannedPurchase)
@@ -66,7 +66,7 @@ class HarvestRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class OpportunityAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     firm_lookup = "household__firm"
     list_display = ["household", "security", "quantity", "loss", "tax_value", "net_benefit", "rank", "status"]
     list_filter = ["status", "term"]
@@ -74,15 +74,12 @@ class OpportunityAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     list_display = ["version", "trained_from", "trained_to", "tested_from", "tested_to", "is_current", "created_at"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
 
 
 @admin.register(TradingControls)
-class TradingControlsAdmin(SimpleHistoryAdmin, FirmScopedAdmin):
+class TradingControlsAdmin(FirmScopedAdmin, SimpleHistoryAdmin):
     """The firm's kill switch and daily guardrails."""
 
     firm_lookup = "firm"
@@ -91,14 +88,9 @@ class TradingControlsAdmin(SimpleHistoryAdmin, FirmScopedAdmin):
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if request.user.is_superuser else ["firm"]
 
-    def save_model(self, request: HttpRequest, obj: TradingControls, form: Any, change: bool) -> None:
-        if not request.user.is_superuser:
-            obj.firm_id = request.user.firm_id
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Order)
-class OrderAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class OrderAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Every order with who or what approved it, the tax value and model version at the decision."""
 
     firm_lookup = "account__household__firm"

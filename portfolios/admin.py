@@ -3,6 +3,12 @@
 Platform superusers see everything. Firm admins (staff users with the firm-admin role) manage their
 firm's advisors, households, clients and accounts. The ledger and the lots it produces are
 read-only here: they change only through imports and trades, so lots always equal a replay.
+
+Every admin view is scoped, not only the changelist and the change form: django-simple-history's object
+history, its history detail and its "Revert" (which would otherwise show any firm's rows, and save a firm
+admin's firm onto another firm's row) answer a firm admin only for rows of their firm, and revert only
+where they could change the row. Models of other packages (the task queue, sign-in records, groups) are
+the platform operator's alone (``SuperuserOnlyAdmin``, applied to them in ``taxharvest/admin.py``).
 """
 
 from __future__ import annotations
@@ -10,10 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from simple_history.admin import SimpleHistoryAdmin
 
 from portfolios.models import (
     Account,
@@ -52,6 +62,10 @@ FIRM_LOOKUPS: dict[type[Model], str] = {
 def _is_firm_admin(request: HttpRequest) -> bool:
     user = request.user
     return bool(user.is_active and (user.is_superuser or getattr(user, "is_firm_admin", False)))
+
+
+def _is_superuser(request: HttpRequest) -> bool:
+    return bool(request.user.is_active and request.user.is_superuser)
 
 
 def _scope(queryset: QuerySet[Any], request: HttpRequest, lookup: str | None = None) -> QuerySet[Any]:
@@ -95,15 +109,69 @@ class FirmAdminAccess:
 
 
 class FirmScopedAdmin(FirmAdminAccess, admin.ModelAdmin):
-    """Limit rows and related choices to the firm admin's firm.
+    """Limit rows, related choices, history and saves to the firm admin's firm.
 
     ``firm_lookup`` reaches the firm from a model of another app (this app's models are in FIRM_LOOKUPS).
+    A model admin with django-simple-history lists this class (or a subclass) before ``SimpleHistoryAdmin``,
+    so that these history views wrap simple-history's: ``class OrderAdmin(ReadOnlyAdmin, SimpleHistoryAdmin)``.
     """
 
     firm_lookup: str | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        mro = cls.__mro__
+        if SimpleHistoryAdmin in mro and mro.index(SimpleHistoryAdmin) < mro.index(FirmScopedAdmin):
+            raise ImproperlyConfigured(
+                f"{cls.__name__} lists SimpleHistoryAdmin before FirmScopedAdmin: its history views would show "
+                "and revert every firm's rows. List FirmScopedAdmin (or its subclass) first."
+            )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return _scope(super().get_queryset(request), request, self.firm_lookup)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Save a firm admin's row in their firm, and refuse (rolled back) a save that takes it out of it."""
+        if not request.user.is_superuser and (self.firm_lookup or FIRM_LOOKUPS.get(self.model)) == "firm":
+            obj.firm_id = request.user.firm_id
+        super().save_model(request, obj, form, change)
+        if not request.user.is_superuser and not self.get_queryset(request).filter(pk=obj.pk).exists():
+            raise PermissionDenied
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        """Show a firm admin the history of their firm's rows only (not of another firm's, nor of deleted rows)."""
+        if not request.user.is_superuser and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def get_history_queryset(self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any) -> Any:
+        return self._history_in_firm(
+            request, super().get_history_queryset(request, history_manager, pk_name, object_id)
+        )
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """Show one version of a firm's row to its firm admin; revert it only where the row may be changed.
+
+        Revert saves through ``save_model``, which keeps the row in the firm admin's firm, in one transaction
+        that is rolled back if the row would leave it.
+        """
+        pk = unquote(object_id)
+        obj = self.get_object(request, pk)
+        if not request.user.is_superuser:
+            history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+            version = history.filter(**{self.model._meta.pk.attname: pk, "history_id": version_id})
+            if obj is None or not self._history_in_firm(request, version).exists():
+                raise Http404
+        if request.method == "POST" and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _history_in_firm(self, request: HttpRequest, records: QuerySet[Any]) -> QuerySet[Any]:
+        """Return the historical records that belonged to the firm admin's firm when they were saved."""
+        return _scope(records, request, self.firm_lookup or FIRM_LOOKUPS.get(self.model))
 
 
 class ReadOnlyAdmin(FirmScopedAdmin):
@@ -133,6 +201,25 @@ class SuperuserWritesAdmin(FirmScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+class SuperuserOnlyAdmin:
+    """Platform data (the task queue, sign-in records, groups, trained models): the platform operator's alone."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_superuser(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return _is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_superuser(request)
 
 
 @admin.register(Firm)
@@ -245,11 +332,6 @@ class HouseholdAdmin(FirmScopedAdmin):
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if request.user.is_superuser else ["firm"]
 
-    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
-        if not request.user.is_superuser:
-            obj.firm_id = request.user.firm_id
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Client)
 class ClientAdmin(FirmScopedAdmin):
@@ -350,11 +432,6 @@ class SubstantiallyIdenticalGroupAdmin(FirmScopedAdmin):
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if request.user.is_superuser else ["firm"]
-
-    def save_model(self, request: HttpRequest, obj: SubstantiallyIdenticalGroup, form: Any, change: bool) -> None:
-        if not request.user.is_superuser:
-            obj.firm_id = request.user.firm_id
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         group = form.instance
