@@ -270,3 +270,107 @@ def test_a_firm_admin_chooses_the_narrower_wash_sale_reading_and_the_ledger_foll
     assert acme.wash_sale_reading == "held_at_sale"
     old = RealizedSale.objects.get(lot_name="OLD")
     assert (old.gain_loss, old.wash_sale_adjustment) == (Decimal("-200.00"), Decimal("0.00"))
+
+
+def controls_with_history(firm):
+    """Trading controls whose kill switch was turned on and then off again: two versions to revert to."""
+    from harvesting.models import TradingControls
+
+    controls = TradingControls.objects.create(firm=firm, kill_switch=True, max_orders_per_household_per_day=5)
+    controls.kill_switch = False
+    controls.save()
+    return controls, controls.history.earliest("history_date")
+
+
+def revert_form(controls) -> dict[str, str]:
+    return {
+        "kill_switch": "on",
+        "max_orders_per_household_per_day": str(controls.max_orders_per_household_per_day),
+        "max_notional_per_household_per_day": str(controls.max_notional_per_household_per_day),
+    }
+
+
+def test_a_firm_admin_cannot_see_another_firms_history(bob, other_firm):
+    controls, first = controls_with_history(other_firm)
+    client = signed_in(bob)
+    history = reverse("admin:harvesting_tradingcontrols_history", args=[controls.pk])
+    version = reverse("admin:harvesting_tradingcontrols_simple_history", args=[controls.pk, first.history_id])
+    assert client.get(history).status_code == 404
+    assert client.get(version).status_code == 404
+
+
+def test_a_firm_admin_cannot_revert_another_firms_trading_controls(bob, other_firm, acme):
+    controls, first = controls_with_history(other_firm)
+    url = reverse("admin:harvesting_tradingcontrols_simple_history", args=[controls.pk, first.history_id])
+    assert signed_in(bob).post(url, revert_form(first)).status_code == 404
+    controls.refresh_from_db()
+    assert (controls.firm, controls.kill_switch) == (other_firm, False)
+
+
+def test_a_firm_admin_reverts_their_trading_controls_and_they_stay_in_their_firm(bob, acme):
+    controls, first = controls_with_history(acme)
+    url = reverse("admin:harvesting_tradingcontrols_simple_history", args=[controls.pk, first.history_id])
+    client = signed_in(bob)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {**revert_form(first), "firm": "999999"})
+    assert response.status_code == 302, response.text
+    controls.refresh_from_db()
+    assert (controls.firm, controls.kill_switch) == (acme, True)
+
+
+def test_a_firm_admin_sees_their_history_without_versions_from_another_firm(bob, acme, other_firm):
+    controls, _ = controls_with_history(other_firm)
+    controls.firm = acme  # the platform operator moved the row: its older versions were Other Co's
+    controls.save()
+    client = signed_in(bob)
+    page = client.get(reverse("admin:harvesting_tradingcontrols_history", args=[controls.pk]))
+    assert page.status_code == 200
+    assert [record.firm_id for record in page.context["page_obj"].object_list] == [acme.pk]
+    older = controls.history.earliest("history_date")
+    url = reverse("admin:harvesting_tradingcontrols_simple_history", args=[controls.pk, older.history_id])
+    assert client.get(url).status_code == 404
+
+
+def test_nobody_reverts_a_read_only_row(bob, smiths, smith_taxable, securities):
+    from datetime import UTC, datetime
+
+    from harvesting.models import HarvestRun, Opportunity
+
+    run = HarvestRun.objects.create(firm=smiths.firm, household=smiths)
+    opportunity = Opportunity.objects.create(
+        run=run, household=smiths, security=securities["AAPL"], account_number="SM-T", lot_name="A1", term="long",
+        quantity=Decimal("1"), price=Decimal("140"), loss=Decimal("40"), tax_value=Decimal("9"), costs=Decimal("0"),
+        net_benefit=Decimal("9"), rank=1, expires_at=datetime(2023, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    opportunity.rank = 2
+    opportunity.save()
+    first = opportunity.history.earliest("history_date")
+    url = reverse("admin:harvesting_opportunity_simple_history", args=[opportunity.pk, first.history_id])
+    root = UserFactory(
+        firm=None, email="root@platform.example", is_staff=True, is_superuser=True, authenticator_app=True
+    )
+    for user in (bob, root):
+        client = signed_in(user)
+        assert client.get(url).status_code == 200
+        assert client.post(url, {}).status_code == 403
+    opportunity.refresh_from_db()
+    assert opportunity.rank == 2
+
+
+def test_third_party_admins_are_for_superusers_even_with_model_permissions(bob):
+    from django.contrib.auth.models import Permission
+
+    bob.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["django_q", "account", "mfa"]))
+    client = signed_in(bob)
+    for name in ["django_q_schedule", "django_q_success", "account_emailaddress", "mfa_authenticator", "auth_group"]:
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 403, name
+
+
+def test_a_history_admin_must_list_the_firm_scope_first():
+    from django.core.exceptions import ImproperlyConfigured
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from portfolios.admin import FirmScopedAdmin
+
+    with pytest.raises(ImproperlyConfigured, match="SimpleHistoryAdmin before FirmScopedAdmin"):
+        type("UnscopedHistoryAdmin", (SimpleHistoryAdmin, FirmScopedAdmin), {})
