@@ -82,6 +82,12 @@ def hex_escaped_javascript() -> bytes:
     return raw_pdf(catalog=b"/OpenAction 6 0 R", extra=(b"<< /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>",))
 
 
+def hex_escaped_document_javascript() -> bytes:
+    """Document-level JavaScript (run when the file opens) with every name hex-escaped and no /OpenAction."""
+    names = b"/Names << /J#61v#61Script << /Names [(init) 6 0 R] >> >>"
+    return raw_pdf(catalog=names, extra=(b"<< /#53 /J#61vaScript /J#53 (app.alert\\(1\\)) >>",))
+
+
 def embedded_file() -> bytes:
     names = b"/Names << /EmbeddedFiles << /Names [(notes.txt) 6 0 R] >> >>"
     spec = b"<< /Type /Filespec /F (notes.txt) /EF << /F 7 0 R >> >>"
@@ -100,7 +106,8 @@ def hidden_javascript() -> bytes:
     pdf = pydyf.PDF()
     action = pydyf.Dictionary({"S": "/J#61vaScript", "J#53": pydyf.String("app.alert(1)")})
     pdf.add_object(action)
-    pdf.catalog["OpenAction"] = action.reference
+    scripts = pydyf.Dictionary({"Names": pydyf.Array([pydyf.String("init"), action.reference])})
+    pdf.catalog["Names"] = pydyf.Dictionary({"J#61vaScript": scripts})
     font = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1", "BaseFont": "/Helvetica"})
     pdf.add_object(font)
     content = pydyf.Stream([PAGE_TEXT])
@@ -190,10 +197,11 @@ def test_the_command_reads_in_the_same_sandbox(tmp_path, small_limits):
     [
         (open_action_javascript, HAS_SCRIPT),
         (hex_escaped_javascript, HAS_SCRIPT),
+        (hex_escaped_document_javascript, HAS_SCRIPT),
         (embedded_file, HAS_FILES),
         (page_additional_action, HAS_SCRIPT),
     ],
-    ids=["open-action-javascript", "hex-escaped-javascript", "embedded-file", "page-additional-action"],
+    ids=["open-action", "hex-escaped-open-action", "hex-escaped-document-javascript", "embedded-file", "page-aa"],
 )
 @pytest.mark.django_db
 def test_active_content_in_the_clear_is_refused_by_the_request(alice, smiths, make, message, private_root):
@@ -210,11 +218,19 @@ def test_active_content_in_the_clear_is_refused_by_the_request(alice, smiths, ma
     [
         (open_action_javascript, HAS_SCRIPT),
         (hex_escaped_javascript, HAS_SCRIPT),
+        (hex_escaped_document_javascript, HAS_SCRIPT),
         (embedded_file, HAS_FILES),
         (page_additional_action, HAS_SCRIPT),
         (hidden_javascript, HAS_SCRIPT),
     ],
-    ids=["open-action-javascript", "hex-escaped-javascript", "embedded-file", "page-additional-action", "hidden"],
+    ids=[
+        "open-action",
+        "hex-escaped-open-action",
+        "hex-escaped-document-javascript",
+        "embedded-file",
+        "page-aa",
+        "in-an-object-stream",
+    ],
 )
 def test_the_parsed_object_tree_decides_active_content(make, message):
     with pytest.raises(ActiveContentError) as caught:
