@@ -91,6 +91,9 @@ def backup_create(*, out: Path, force: bool = False, using: str = DEFAULT_DB_ALI
         raise BackupError(f"Backups support PostgreSQL and SQLite; this database is {vendor}.")
     if vendor == "postgresql":
         pg_dump = _executable("pg_dump")
+    media_root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+    if out.resolve().is_relative_to(media_root):
+        raise BackupError(f"{out} is inside the private media folder {media_root}: the backup would contain itself.")
     if out.exists() and not out.is_dir():
         raise BackupError(f"{out} exists and is not a folder.")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -106,7 +109,7 @@ def backup_create(*, out: Path, force: bool = False, using: str = DEFAULT_DB_ALI
         migrations, counts = _dump_postgres(connection, pg_dump, database_file)
     else:
         migrations, counts = _copy_sqlite(connection, database_file)
-    media_files = _archive_media(Path(settings.PRIVATE_MEDIA_ROOT), out / MEDIA_ARCHIVE)
+    media_files = _archive_media(media_root, out / MEDIA_ARCHIVE)
 
     manifest = {
         "format": FORMAT_VERSION,
@@ -147,17 +150,21 @@ def restore_check(*, source: Path, force: bool = False, using: str = DEFAULT_DB_
             f"This is a backup of a {backup_vendor} database; the configured database is {connection.vendor}. "
             "Restore it into a database of the same kind."
         )
+    if backup_vendor == "postgresql":
+        _executable("pg_restore")
     if not force:
         present = _existing_data(connection)
         media_files = _count_files(Path(settings.PRIVATE_MEDIA_ROOT))
         if present or media_files:
-            what = [f"{count:,} {_label(key)}" for key, count in present.items()]
+            what = []
+            if present:
+                rows = ", ".join(f"{count:,} {_label(key, count)}" for key, count in present.items())
+                what.append(f"{rows} in the database {connection.settings_dict['NAME']}")
             if media_files:
-                what.append(f"{media_files:,} private file(s) in {settings.PRIVATE_MEDIA_ROOT}")
+                what.append(f"{media_files:,} file(s) in {settings.PRIVATE_MEDIA_ROOT}")
             raise BackupError(
-                f"The database {connection.settings_dict['NAME']} already holds data that the restore would "
-                f"overwrite: {', '.join(what)}. Pass --force to replace it with the backup of "
-                f"{manifest['created_at']}."
+                f"The restore would overwrite what is already here: {'; '.join(what)}. "
+                f"Pass --force to replace it with the backup of {manifest['created_at']}."
             )
     return manifest
 
@@ -332,8 +339,9 @@ def _existing_data(connection: Any) -> dict[str, int]:
     return {key: count for key, count in counts.items() if count}
 
 
-def _label(model_key: str) -> str:
-    return str(apps.get_model(model_key)._meta.verbose_name_plural)
+def _label(model_key: str, count: int) -> str:
+    meta = apps.get_model(model_key)._meta
+    return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
 
 
 def _archive_media(root: Path, target: Path) -> int:

@@ -316,8 +316,7 @@ def test_it_refuses_to_restore_over_a_database_with_data_without_force(sqlite_si
 
     message = _refused(sqlite_site.manage("restore", str(backup)))
 
-    assert "already holds data that the restore would overwrite" in message
-    assert "1 households" in message
+    assert "The restore would overwrite what is already here: 1 firm, 1 user, 1 household, 2 clients" in message
     assert "--force" in message
     assert sqlite_site.snapshot()["transactions"] == []
 
@@ -378,3 +377,12 @@ def test_the_database_password_reaches_pg_dump_in_its_environment_not_its_argume
     assert env["PGPASSWORD"] == "s3cret"
     assert not any("s3cret" in arg for arg in args)
     assert args == ["--no-password", "--username", "th", "--host", "db", "--port", "5432"]
+
+
+def test_it_refuses_to_back_up_into_the_private_media_folder(sqlite_site: Site) -> None:
+    inside = sqlite_site.private / "backups" / "today"
+
+    message = _refused(sqlite_site.manage("backup", "--out", str(inside)))
+
+    assert "is inside the private media folder" in message
+    assert not inside.exists()
