@@ -10,6 +10,8 @@ PORT="${PORT:-8000}"
 PY=.venv/bin/python
 
 "$PY" manage.py migrate --noinput -v 0
+# With DEBUG off, WhiteNoise serves the static files from STATIC_ROOT (hashed names): gather them first.
+case "${DEBUG,,}" in 1|true|yes|on) ;; *) "$PY" manage.py collectstatic --noinput -v 0 ;; esac
 "$PY" manage.py load_prices
 "$PY" manage.py seed_demo
 "$PY" manage.py train_model --schedule
