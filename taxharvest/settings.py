@@ -270,8 +270,8 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
-# HTTPS. Off by default so that the product runs on plain HTTP on a laptop; production turns them on (README,
-# "Production"), and `manage.py check --deploy` names any it forgot.
+# HTTPS. Off by default so that the product runs on plain HTTP on a laptop; production turns them on (the
+# environment in tests/taxharvest/test_deployment.py), and `manage.py check --deploy` names any it forgot.
 try:
     # Behind a proxy that ends TLS, the header it sets to say the request came over HTTPS.
     SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")

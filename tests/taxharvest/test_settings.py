@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from taxharvest.env import EnvError, cache_config, database_config, env_bool, env_int, env_list, q_cluster_config
+from taxharvest.env import (
+    EnvError,
+    cache_config,
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_proxy_ssl_header,
+    q_cluster_config,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,3 +166,11 @@ def test_the_cache_is_shared_through_redis_when_it_is_configured():
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/3"}
     }
     assert cache_config({})["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_the_proxy_ssl_header_names_a_wsgi_header_meaning_https_unless_told():
+    assert env_proxy_ssl_header("H", {}) is None
+    assert env_proxy_ssl_header("H", {"H": "HTTP_X_FORWARDED_PROTO"}) == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert env_proxy_ssl_header("H", {"H": "http_x_forwarded_ssl=on"}) == ("HTTP_X_FORWARDED_SSL", "on")
+    with pytest.raises(EnvError, match="H must name a request header"):
+        env_proxy_ssl_header("H", {"H": "X-Forwarded-Proto"})
