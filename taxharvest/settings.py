@@ -63,6 +63,8 @@ ALPACA_BASE_URL = env_str("ALPACA_BASE_URL")
 ALPACA_DATA_URL = env_str("ALPACA_DATA_URL")
 ALPACA_STREAM_URL = env_str("ALPACA_STREAM_URL")
 ALPACA_DATA_FEED = env_str("ALPACA_DATA_FEED", "iex")
+# Fernet keys (comma-separated, newest first) that encrypt firms' broker credentials (brokers/credentials.py).
+BROKER_CREDENTIALS_KEYS = env_list("BROKER_CREDENTIALS_KEYS", [])
 MARKET_DATA_PROVIDER = env_str("MARKET_DATA_PROVIDER", "replay")
 # The market clock (brokers/market_clock.py): "feed" follows the feed (a replay's market time, else the newest
 # price); "wall" is the wall clock (production on a live feed). MARKET_TIME pins it to an ISO timestamp.
