@@ -161,8 +161,10 @@ class FirmScopedAdmin(FirmAdminAccess, admin.ModelAdmin):
         obj = self.get_object(request, pk)
         if not request.user.is_superuser:
             history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
-            version = history.filter(**{self.model._meta.pk.attname: pk, "history_id": version_id})
-            if obj is None or not self._history_in_firm(request, version).exists():
+            if obj is None or not version_id.isdigit():  # history ids are integers: anything else is missing
+                raise Http404
+            version = history.filter(**{self.model._meta.pk.attname: obj.pk, "history_id": version_id})
+            if not self._history_in_firm(request, version).exists():
                 raise Http404
         if request.method == "POST" and not self.has_change_permission(request, obj):
             raise PermissionDenied

@@ -374,3 +374,9 @@ def test_a_history_admin_must_list_the_firm_scope_first():
 
     with pytest.raises(ImproperlyConfigured, match="SimpleHistoryAdmin before FirmScopedAdmin"):
         type("UnscopedHistoryAdmin", (SimpleHistoryAdmin, FirmScopedAdmin), {})
+
+
+def test_a_malformed_history_id_is_missing(bob, acme):
+    controls, _ = controls_with_history(acme)
+    url = reverse("admin:harvesting_tradingcontrols_simple_history", args=[controls.pk, "not-a-number"])
+    assert signed_in(bob).get(url).status_code == 404
