@@ -21,6 +21,7 @@ ALLOWED = {
     "harvesting/scanning.py": {"scan_start", "scan_task", "scan_runs_lost"},
     "harvesting/monitoring.py": {"households_rescan", "monitor_due", "monitor_scan_task", "scan_claim", "scan_wait"},
     "harvesting/execution.py": {"_record", "_poll_later"},
+    "taxharvest/backups.py": {"backup_create"},  # when a backup was made (its manifest's stamp)
     "taxharvest/idempotency.py": {
         "_stored"
     },  # when an API request's idempotency key expires  # when an order was submitted; when to poll again
