@@ -281,6 +281,14 @@ def workers_cpu_seconds(master: int) -> float:
 @contextlib.contextmanager
 def gunicorn(url: str, secret_key: str, workers: int, threads: int) -> Iterator[Server]:
     """Run gunicorn in its own session; yield it once it answers; SIGTERM it at the end."""
+    # With DEBUG off the pages name hashed static files from collectstatic's manifest (WhiteNoise serves them):
+    # gather them first, as a deployment does (incremental: unchanged files are skipped on later runs).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=server_environment(url, secret_key),
+        check=True,
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
