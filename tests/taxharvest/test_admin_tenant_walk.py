@@ -340,3 +340,18 @@ def test_acmes_firm_admin_sees_acmes_order_history(acme_everywhere, bob):
     client.force_login(bob)
     assert client.get(reverse("admin:harvesting_order_history", args=[order.pk])).status_code == 200
     assert client.get(reverse("admin:harvesting_order_simple_history", args=[order.pk, history_id])).status_code == 200
+
+
+def test_the_admins_view_on_site_redirect_confirms_nothing_to_a_firm_admin(bob, other_firm):
+    from django.contrib.contenttypes.models import ContentType
+    from django.test import Client as HttpClient
+
+    from portfolios.models import Household
+    from tests.factories import HouseholdFactory
+
+    theirs = HouseholdFactory(firm=other_firm, name="Theirs")
+    client = HttpClient()
+    client.force_login(bob)
+    content_type = ContentType.objects.get_for_model(Household)
+    assert client.get(f"/admin/r/{content_type.pk}/{theirs.pk}/").status_code == 404
+    assert client.get(f"/admin/r/{content_type.pk}/999999/").status_code == 404
