@@ -1,6 +1,6 @@
 """What harvesting a loss is worth to one client: their whole return this year with and without it.
 
-The value is not a bracket lookup. It is federal tax (income tax and NIIT) plus the state estimate,
+The value is not a bracket lookup. It is federal tax (income tax, AMT and NIIT) plus the state estimate,
 computed for the client's whole year twice, and the loss carried to next year. The same $10,000
 short-term loss saves $5,210 this year for a single Californian earning $250,000 with $40,000 of
 short-term gains (35% + 3.8% NIIT + California's 13.3% top rate) and $360 for a $60,000 earner
@@ -64,7 +64,8 @@ class HarvestValuer:
         self.niit_applies = self.before.agi > self.law.niit_threshold
         # Long-term gains stack on top of ordinary income: the ordinary rate is that of the ordinary part.
         taxable = self.before.taxable_income
-        ordinary_taxable = taxable - min(taxable, self.before.netting.preferential_gain)
+        preferential = self.income.qualified_dividends + self.before.netting.preferential_gain
+        ordinary_taxable = taxable - min(taxable, preferential)
         self.marginal_ordinary_rate = self.law.schedule.marginal_rate(ordinary_taxable)
         self.long_term_rate = self._long_term_rate(self.before.taxable_income)
         self.state_rate = state_rate(self.state)
@@ -78,6 +79,7 @@ class HarvestValuer:
             base.st_carryforward,
             base.lt_carryforward,
             base.itemized,
+            base.qualified_dividends,
         )
 
     def after(self, st_loss: Decimal = ZERO, lt_loss: Decimal = ZERO) -> FederalTax:

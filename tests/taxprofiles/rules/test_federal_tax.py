@@ -15,7 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxprofiles.rules.federal import FilingStatus, UnknownTaxYear, federal_law
+from taxprofiles.rules.federal import (
+    KNOWN_YEARS,
+    LAW_YEARS,
+    FederalLaw,
+    FilingStatus,
+    UnknownTaxYear,
+    federal_law,
+    federal_law_of_any_year,
+)
 from taxprofiles.rules.federal_tax import FederalTax, Income, federal_tax, ordinary_tax
 
 D = Decimal
@@ -320,3 +328,105 @@ def test_a_loss_never_raises_tax_and_saves_at_most_the_top_stacked_rate(
     # pushed from the 15% band into 20%, plus 3.8% NIIT = 43.8%; the Tax Table's rounding adds at most
     # about $6 to either side.
     assert D(0) <= save <= D(loss) * D("0.438") + 12
+
+
+# (k) Every year 2018-2026 --------------------------------------------------------------------------
+
+
+def law_of(year: int, status: FilingStatus) -> FederalLaw:
+    return federal_law_of_any_year(year, status)
+
+
+def test_the_law_files_cover_2018_through_2026() -> None:
+    assert tuple(range(2018, 2027)) == LAW_YEARS
+    assert KNOWN_YEARS == (2025, 2026)  # what the product offers until the Django side widens it
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        # Single, taxable 400,000: the tax at the 35% bracket's bottom (the 32% top) plus 35% above it.
+        # 2018 (Rev. Proc. 2018-18): 952.50 + 29,175*12% + 43,800*22% + 75,000*24% + 42,500*32%
+        #   = 45,689.50 at 200,000; + 200,000 * 35% = 115,689.50.
+        (2018, "115689.50"),
+        # 2019 (Rev. Proc. 2018-57): 46,628.50 at 204,100; + 195,900 * 35% = 115,193.50.
+        (2019, "115193.50"),
+        # 2020 (Rev. Proc. 2019-44): 47,367.50 at 207,350; + 192,650 * 35% = 114,795.00.
+        (2020, "114795.00"),
+        # 2021 (Rev. Proc. 2020-45): 47,843.00 at 209,425; + 190,575 * 35% = 114,544.25.
+        (2021, "114544.25"),
+        # 2022 (Rev. Proc. 2021-45): 49,335.50 at 215,950; + 184,050 * 35% = 113,753.00.
+        (2022, "113753.00"),
+        # 2023 (Rev. Proc. 2022-38): 52,832.00 at 231,250; + 168,750 * 35% = 111,894.50.
+        (2023, "111894.50"),
+        # 2024 (Rev. Proc. 2023-34): 55,678.50 at 243,725; + 156,275 * 35% = 110,374.75.
+        (2024, "110374.75"),
+        (2025, "109547.25"),
+        (2026, "108769.25"),
+    ],
+)
+def test_each_years_schedule_taxes_400000_of_single_taxable_income(year: int, expected: str) -> None:
+    law = law_of(year, SINGLE)
+    result = federal_tax(law, Income(D(400000) + law.standard_deduction))
+    assert result.taxable_income == D(400000)
+    assert result.income_tax == D(expected)
+    assert result.amt == 0  # AMTI 400,000 + standard deduction; 26%/28% on it less the exemption is lower
+
+
+@pytest.mark.parametrize(
+    ("year", "taxable", "expected"),
+    [
+        # Joint, wages 150,000 and qualified dividends 50,000: the ordinary part 100,000 or more is taxed
+        # by the schedule, the dividends at 15% (7,500) as the 0% band ends below the ordinary part.
+        # 2018: taxable 176,000; ordinary 126,000: 1,905 + 58,350*12% (7,002) + 48,600*22% (10,692)
+        #   = 19,599; + 7,500 = 27,099.00.
+        (2018, 176000, "27099.00"),
+        # 2022: taxable 174,100; ordinary 124,100: 2,055 + 63,000*12% (7,560) + 40,550*22% (8,921)
+        #   = 18,536; + 7,500 = 26,036.00.
+        (2022, 174100, "26036.00"),
+        # 2024: taxable 170,800; ordinary 120,800: 2,320 + 71,100*12% (8,532) + 26,500*22% (5,830)
+        #   = 16,682; + 7,500 = 24,182.00.
+        (2024, 170800, "24182.00"),
+    ],
+)
+def test_qualified_dividends_are_taxed_at_the_capital_gain_rates(year: int, taxable: int, expected: str) -> None:
+    result = federal_tax(law_of(year, JOINT), Income(D(150000), qualified_dividends=D(50000)))
+    assert result.agi == D(200000)
+    assert result.taxable_income == D(taxable)
+    assert result.income_tax == D(expected)
+    assert result.niit == 0  # MAGI 200,000 is below the joint 250,000
+
+
+def test_qualified_dividends_are_net_investment_income() -> None:
+    # Single 2025, wages 190,000 + dividends 30,000: MAGI 20,000 over 200,000 -> 20,000 * 3.8% = 760.
+    assert tax(2025, SINGLE, 190000, qualified_dividends=D(30000)).niit == D("760.00")
+    # A deducted capital loss reduces net investment income (Form 8960 line 5a): 30,000 - 3,000.
+    assert tax(2025, SINGLE, 290000, st=-10000, qualified_dividends=D(30000)).niit == D("1026.00")
+
+
+def test_large_long_term_gains_under_the_2026_phase_out_owe_amt() -> None:
+    result = tax(2026, SINGLE, 300000, lt=700000)
+    # Taxable 1,000,000 - 16,100 = 983,900; ordinary part 283,900: 58,448 + 27,675*35% (9,686.25)
+    #   = 68,134.25; gain: 545,500 - 283,900 = 261,600 * 15% (39,240) + 438,400 * 20% (87,680).
+    #   Regular tax 195,054.25.
+    # AMTI 1,000,000: exemption 90,100 - 50% * 500,000 < 0 -> none; line 6 = 1,000,000.
+    # Part III: ordinary 300,000 at 26%/28%: 78,000 + 55,500 * 2% (1,110) = 79,110; the 0% and 15% bands
+    #   stack on the regular ordinary part (lines 20 and 27: 283,900): 0% none, 15% on 261,600 (39,240),
+    #   20% on 438,400 (87,680).  Tentative minimum tax 206,030.00; AMT 206,030 - 195,054.25 = 10,975.75.
+    assert result.income_tax == D("195054.25")
+    assert result.amt == D("10975.75")
+    assert result.total == result.income_tax + result.amt + result.niit
+
+
+def test_a_separate_return_adds_back_part_of_amti_above_the_exemptions_end() -> None:
+    # The example, 2025 separate: wages 320,000, LTG 600,000, then a 50,000 short-term loss.
+    before = tax(2025, SEPARATE, 320000, lt=600000)
+    after = tax(2025, SEPARATE, 320000, st=-50000, lt=600000)
+    # Regular: 196,034.75 -> 186,034.75 (10,000 = 50,000 of the 20% band); NIIT 22,800 -> 20,900.
+    # AMTI 920,000 > 900,350 (626,350 + 68,500 / 25%): add back min(25% * 19,650, 68,500) = 4,912.50,
+    #   line 6 = 924,912.50; Part III: ordinary 324,912.50 at 28% less 2% of 119,550 = 88,584.50;
+    #   gain all at 20% (the separate 15% top 300,000 < 324,912.50): 120,000.  TMT 208,584.50;
+    #   AMT 12,549.75.  After: AMTI 870,000, no add-back, line 6 = 870,000: 74,549.50 + 110,000 +
+    #   - 186,034.75 = 9,049.75 (taxcalc, which omits the add-back, finds 14,024.50 of saving).
+    assert (before.amt, after.amt) == (D("12549.75"), D("9049.75"))
+    assert before.total - after.total == D("15400.00")
