@@ -180,7 +180,7 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     by_id = {lot.pk: lot for lot in lots}
     # The gains already realized are the market year's (what the client's return for it will show), valued
     # with the profile's figures and law: the same footing as the savings the reports state afterwards.
-    valuer = valuer_for_profile(profile, platform_realized_gains(household, as_of.year))
+    valuer = valuer_for_profile(profile, platform_realized_gains(household, as_of.year), year=as_of.year)
     identity = identity_for_firm(household.firm_id)
     policy_row = HarvestPolicy.objects.filter(household=household).prefetch_related("excluded_securities").first()
     policy = _policy(policy_row)
@@ -210,7 +210,18 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     }
     expires = next_close(at)
     rows = [
-        _row(run, household, by_id[f.lot.ref], f, securities, expires, profile.tax_year, version, switched_from)
+        _row(
+            run,
+            household,
+            by_id[f.lot.ref],
+            f,
+            securities,
+            expires,
+            valuer.law.year,
+            version,
+            switched_from,
+            profile.tax_year,
+        )
         for f in found
     ]
     return len(lots), _store_plan(household, rows, at)
@@ -449,11 +460,13 @@ def _row(
     tax_year: int,
     version: ModelVersion | None,
     switched_from: dict[int, int],
+    profile_year: int,
 ) -> Opportunity:
     status = OpportunityStatus.BLOCKED if found.action == "blocked" else OpportunityStatus.OPEN
     explanation: dict[str, object] = {
         "action": found.action,
         "tax_year": tax_year,
+        "profile_year": profile_year,
         "market_value": str(found.market_value),
         "replacement_correlation": round(found.replacement.correlation, 4) if found.replacement else None,
         "replacement_source": found.replacement.source if found.replacement else None,

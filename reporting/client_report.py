@@ -216,7 +216,7 @@ def _liquidation_taxes(
         portfolios, ((st_all, lt_all), (st_all - st_harvest, lt_all - lt_harvest)), strict=True
     ):
         st_gain, lt_gain = _unrealized(lots, closes, end)
-        valuer = valuer_for_profile(profile, year_gains)
+        valuer = valuer_for_profile(profile, year_gains, year=year)
         # Selling realizes the gains: a "loss" of minus the gain, whose saving is minus the tax it costs.
         taxes.append(-valuer.value(st_loss=-st_gain, lt_loss=-lt_gain).total_savings)
     return taxes[0], taxes[1]

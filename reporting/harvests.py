@@ -271,7 +271,7 @@ def harvest_savings(year: int, found: Sequence[Harvest]) -> BookSavings:
             continue
         st_all, lt_all = platform[(pk, year)]
         # The year without the harvests: every other realized gain and loss stays where it is.
-        valuer = valuer_for_profile(profile, (st_all - st, lt_all - lt))
+        valuer = valuer_for_profile(profile, (st_all - st, lt_all - lt), year=year)
         value = valuer.value(st_loss=-st, lt_loss=-lt)
         before, after = valuer.before.netting, valuer.after(st_loss=-st, lt_loss=-lt).netting
         gains_offset = max(before.capital_income, ZERO) - max(after.capital_income, ZERO)

@@ -9,7 +9,9 @@ from django.db import transaction
 from portfolios.models import Firm
 from taxprofiles.models import ProfileSource, TaxProfile
 
-DEMO_TAX_YEAR = 2025
+# The demo's market lives in December 2022: its scans and reports value 2022 under 2022 law, so each household
+# has a 2022 profile; the 2025 one is kept for the editor and the API's current-year examples.
+DEMO_TAX_YEARS = (2022, 2025)
 
 # household name -> (filing status, state, wages, short-term gains, long-term gains, itemized)
 PROFILES: dict[str, tuple[str, str, int, int, int, int | None]] = {
@@ -30,22 +32,23 @@ PROFILES: dict[str, tuple[str, str, int, int, int, int | None]] = {
 
 @transaction.atomic
 def demo_tax_profiles(firm: Firm) -> int:
-    """Create or reset the demo households' profiles for the demo tax year; return how many."""
+    """Create or reset the demo households' profiles for the demo tax years; return how many households."""
     count = 0
     for household in firm.households.filter(name__in=PROFILES):
         status, state, wages, st_gains, lt_gains, itemized = PROFILES[household.name]
-        TaxProfile.objects.update_or_create(
-            household=household,
-            tax_year=DEMO_TAX_YEAR,
-            defaults={
-                "filing_status": status,
-                "state": state,
-                "wages": Decimal(wages),
-                "st_gains_realized": Decimal(st_gains),
-                "lt_gains_realized": Decimal(lt_gains),
-                "itemized_deductions": None if itemized is None else Decimal(itemized),
-                "source": ProfileSource.ADVISOR,
-            },
-        )
+        for year in DEMO_TAX_YEARS:
+            TaxProfile.objects.update_or_create(
+                household=household,
+                tax_year=year,
+                defaults={
+                    "filing_status": status,
+                    "state": state,
+                    "wages": Decimal(wages),
+                    "st_gains_realized": Decimal(st_gains),
+                    "lt_gains_realized": Decimal(lt_gains),
+                    "itemized_deductions": None if itemized is None else Decimal(itemized),
+                    "source": ProfileSource.ADVISOR,
+                },
+            )
         count += 1
     return count

@@ -170,7 +170,12 @@ def document_apply(*, document: TaxDocument, user: User, reviewed: Reviewed) -> 
     if v.get("wages") is not None:
         updates["wages"] = v["wages"]
     if v.get("taxable_interest") is not None or v.get("ordinary_dividends") is not None:
-        updates["other_ordinary_income"] = (v.get("taxable_interest") or 0) + (v.get("ordinary_dividends") or 0)
+        # Ordinary dividends (line 3b) include the qualified ones (3a), which are taxed at capital-gain rates.
+        qualified = min(v.get("qualified_dividends") or 0, v.get("ordinary_dividends") or 0)
+        updates["other_ordinary_income"] = (
+            (v.get("taxable_interest") or 0) + (v.get("ordinary_dividends") or 0) - qualified
+        )
+        updates["qualified_dividends"] = qualified
     if v.get("deductions") is not None:
         status = updates.get("filing_status", profile.filing_status)
         standard = federal_law(reviewed.tax_year, FilingStatus(status)).standard_deduction

@@ -11,13 +11,21 @@ from taxprofiles.form1040.fields import MONEY_FIELDS
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.federal import KNOWN_YEARS
 
-NOT_NEGATIVE = ("wages", "other_ordinary_income", "itemized_deductions", "st_carryforward", "lt_carryforward")
+NOT_NEGATIVE = (
+    "wages",
+    "other_ordinary_income",
+    "qualified_dividends",
+    "itemized_deductions",
+    "st_carryforward",
+    "lt_carryforward",
+)
 FIELDS = [
     "tax_year",
     "filing_status",
     "state",
     "wages",
     "other_ordinary_income",
+    "qualified_dividends",
     "itemized_deductions",
     "st_gains_realized",
     "lt_gains_realized",
@@ -38,6 +46,12 @@ class TaxProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in FIELDS[3:]:
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+        # Most clients have none; a form (or an older page) that leaves it out means zero.
+        self.fields["qualified_dividends"].required = False
+
+    def clean_qualified_dividends(self) -> Decimal:
+        value = self.cleaned_data.get("qualified_dividends")
+        return Decimal(0) if value is None else value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

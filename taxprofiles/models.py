@@ -44,7 +44,16 @@ class TaxProfile(models.Model):
     filing_status = models.CharField(max_length=20, choices=FILING_STATUS_CHOICES)
     state = models.CharField("state of residence", max_length=2, choices=STATE_CHOICES, blank=True)
     wages = models.DecimalField(**MONEY, default=Decimal("0"))
-    other_ordinary_income = models.DecimalField(**MONEY, default=Decimal("0"))
+    other_ordinary_income = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        help_text="Interest, non-qualified dividends and other income taxed at ordinary rates.",
+    )
+    qualified_dividends = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        help_text="Form 1040 line 3a: taxed at the long-term capital-gain rates; not part of other ordinary income.",
+    )
     itemized_deductions = models.DecimalField(
         **MONEY, null=True, blank=True, help_text="Leave empty to take the standard deduction."
     )

@@ -142,10 +142,22 @@ def platform_realized_gains_many(keys: set[tuple[int, int]]) -> dict[tuple[int, 
     }
 
 
-def valuer_for_profile(profile: TaxProfile, platform_gains: tuple[Decimal, Decimal] | None = None) -> HarvestValuer:
+def law_year(year: int) -> int:
+    """The tax year whose law values ``year``: itself when the product knows it, else the nearest it knows."""
+    return min(KNOWN_YEARS, key=lambda known: (abs(known - year), -known))
+
+
+def valuer_for_profile(
+    profile: TaxProfile, platform_gains: tuple[Decimal, Decimal] | None = None, *, year: int | None = None
+) -> HarvestValuer:
     """Build the valuer for a stored profile: gains realized elsewhere, on the platform, and expected.
-    ``platform_gains`` saves the query when the caller has fetched them for many profiles at once."""
-    st_platform, lt_platform = platform_gains or platform_realized_gains(profile.household, profile.tax_year)
+
+    ``year`` is the tax year being valued (a scan's market year, a report's year; default the profile's): its
+    law applies, with this profile's figures when it is the nearest profile on file for that year.
+    ``platform_gains`` saves the query when the caller has fetched them for many profiles at once.
+    """
+    year = law_year(profile.tax_year if year is None else year)
+    st_platform, lt_platform = platform_gains or platform_realized_gains(profile.household, year)
     income = Income(
         ordinary=profile.wages + profile.other_ordinary_income,
         st_gains=profile.st_gains_realized + st_platform + profile.expected_st_gains,
@@ -153,5 +165,6 @@ def valuer_for_profile(profile: TaxProfile, platform_gains: tuple[Decimal, Decim
         st_carryforward=profile.st_carryforward,
         lt_carryforward=profile.lt_carryforward,
         itemized=profile.itemized_deductions,
+        qualified_dividends=profile.qualified_dividends,
     )
-    return HarvestValuer(profile.tax_year, profile.filing_status, profile.state, income)
+    return HarvestValuer(year, profile.filing_status, profile.state, income)

@@ -94,9 +94,8 @@ RATES = tuple(D(r) for r in ("0.10", "0.12", "0.22", "0.24", "0.32", "0.35", "0.
 NIIT_RATE = D("0.038")
 # The years with a law file in taxprofiles/rules/law/.
 LAW_YEARS = tuple(range(2018, 2027))
-# The years the product offers (forms, API, imports, commands). Widening it to LAW_YEARS waits on the
-# Django side, whose tests use 2024 as an unsupported year.
-KNOWN_YEARS = (2025, 2026)
+# The years the product offers (forms, API, imports, commands, reports): every year it has the law of.
+KNOWN_YEARS = LAW_YEARS
 
 _NIIT_THRESHOLDS = {
     FilingStatus.SINGLE: D(200000),

@@ -103,9 +103,11 @@ def test_the_pdf_states_the_harvest_the_saving_and_its_method(report):
         "AAPL Apple Inc. SM-T",
         "100 $14,092.95 -$3,907.05 58.6912 MSFT for $14,092.93",
         "Short-term $0.00 -$3,907.05 -$3,907.05",
-        "$107,914.75 $106,398.81 $1,515.94",
+        # 2022 law (the report's year), the 2025 profile's figures: taxable 400,000 + 10,000 - 12,950 = 397,050,
+        # taxed 49,335.50 up to 215,950 and 35% above: 112,720.50, plus 3.8% NIIT on 10,000 = 113,100.50.
+        "$113,100.50 $111,584.56 $1,515.94",
         "State tax on capital gains (CA) $1,330.00 $810.36 $519.64",
-        "(the 2025 profile, with 2025 tax law: the nearest year on file)",
+        "(the 2025 profile's figures, the nearest year on file, under 2022 tax law)",
         "ordinary income taxed at 35% at the margin; long-term gains at 15%",
         "the 3.8% net investment income tax applies; state rate 13.3% (CA)",
         "$3,907.05 of capital gains that would otherwise have been taxed, and $0.00 of ordinary income",

@@ -53,7 +53,7 @@ def test_the_brief_record_replaces_the_years_profile_and_a_single_client_files_s
 @pytest.mark.parametrize(
     ("year", "bracket", "income", "message"),
     [
-        (2024, None, "1", "Tax year 2024 is not supported"),
+        (2017, None, "1", "Tax year 2017 is not supported"),
         (2025, "1.5", "1", "tax_bracket is a rate between 0 and 1"),
         (2025, None, "-1", "must not be negative"),
     ],

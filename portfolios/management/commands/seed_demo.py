@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portfolios.demo import demo_seed
 from taxharvest.errors import ApplicationError
-from taxprofiles.demo import DEMO_TAX_YEAR, demo_tax_profiles
+from taxprofiles.demo import DEMO_TAX_YEARS, demo_tax_profiles
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo firm {result.firm.name}: {result.households} households, "
                 f"{result.transactions_added} transactions added, {result.lots} open lots, "
-                f"{profiles} tax profiles for {DEMO_TAX_YEAR}."
+                f"tax profiles for {' and '.join(map(str, DEMO_TAX_YEARS))} for {profiles} households."
             )
         )
         self.stdout.write("Demo logins (email / password):")

@@ -54,9 +54,10 @@ def non_negative(raw: str) -> Decimal:
     return value
 
 
-def to_json(value: HarvestValue) -> str:
+def to_json(value: HarvestValue, amt_before: Decimal, amt_after: Decimal) -> str:
     """One JSON object; money as numbers with two decimals (written out, so 3880 prints as 3880.00)."""
     parts = [f'"{name}": {getattr(value, name):.2f}' for name in MONEY_FIELDS]
+    parts += [f'"amt_before": {amt_before:.2f}', f'"amt_after": {amt_after:.2f}']
     parts += [f'"{name}": {getattr(value, name):.4f}' for name in RATE_FIELDS]
     parts += [f'"niit_applies": {json.dumps(value.niit_applies)}', '"state_is_estimate": true']
     return "{" + ", ".join(parts) + "}"
@@ -68,12 +69,18 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, required=True, help="Tax year (2025 or 2026).")
+        parser.add_argument("--year", type=int, required=True, help="Tax year (2018 to 2026).")
         parser.add_argument(
             "--filing-status", required=True, choices=[status.value for status in FilingStatus], help="Filing status."
         )
         parser.add_argument("--wages", type=non_negative, default=Decimal(0), help="Wages and other ordinary income.")
         parser.add_argument("--other-income", type=amount, default=Decimal(0), help="Other ordinary income.")
+        parser.add_argument(
+            "--qualified-dividends",
+            type=non_negative,
+            default=Decimal(0),
+            help="Qualified dividends (taxed at long-term rates; not part of --other-income).",
+        )
         parser.add_argument(
             "--st-gains", type=amount, default=Decimal(0), help="Net short-term gains already realized."
         )
@@ -98,16 +105,22 @@ class Command(BaseCommand):
             st_carryforward=options["st_carryforward"],
             lt_carryforward=options["lt_carryforward"],
             itemized=options["itemized"],
+            qualified_dividends=options["qualified_dividends"],
         )
         try:
             valuer = HarvestValuer(options["year"], options["filing_status"], options["state"], income)
         except (UnknownTaxYear, UnknownState) as exc:
             raise CommandError(str(exc)) from exc
         value = valuer.value(st_loss=options["st_loss"], lt_loss=options["lt_loss"])
+        amt_before, amt_after = (
+            valuer.before.amt,
+            valuer.after(st_loss=options["st_loss"], lt_loss=options["lt_loss"]).amt,
+        )
         if options["json"]:
-            self.stdout.write(to_json(value))
+            self.stdout.write(to_json(value, amt_before, amt_after))
             return
         rows = [(name.replace("_", " "), f"{getattr(value, name):,.2f}") for name in MONEY_FIELDS]
+        rows += [("amt before", f"{amt_before:,.2f}"), ("amt after", f"{amt_after:,.2f}")]
         rows += [(name.replace("_", " "), f"{getattr(value, name):.2%}") for name in RATE_FIELDS]
         rows.append(("niit applies", "yes" if value.niit_applies else "no"))
         width = max(len(label) for label, _ in rows)
