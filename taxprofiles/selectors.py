@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from portfolios.models import Household
 from taxprofiles.models import TaxProfile
+from taxprofiles.rules.federal import NIIT_RATE
 from taxprofiles.rules.harvest_value import HarvestValue
 from taxprofiles.services import valuer_for_profile
 
@@ -22,6 +23,27 @@ class TaxSummary:
     short_term: HarvestValue
     long_term: HarvestValue
     loss: Decimal = ILLUSTRATIVE_LOSS
+
+    @property
+    def short_term_rate(self) -> Decimal:
+        """The federal saving of the illustrative short-term loss per dollar: its effective rate (exact: cents
+        over $10,000)."""
+        return self.short_term.federal_savings / self.loss
+
+    @property
+    def short_term_statutory_rate(self) -> Decimal:
+        """The ordinary rate at the margin plus the NIIT when it applies: what a short-term gain is taxed at."""
+        value = self.short_term
+        return value.marginal_ordinary_rate + (NIIT_RATE if value.niit_applies else Decimal(0))
+
+    @property
+    def short_term_rate_gap(self) -> Decimal:
+        """How far the effective rate is from the statutory one (positive: it saves more)."""
+        return self.short_term_rate - self.short_term_statutory_rate
+
+    @property
+    def short_term_rate_difference(self) -> Decimal:
+        return abs(self.short_term_rate_gap)
 
     @property
     def rows(self) -> list[tuple[str, HarvestValue, Decimal]]:

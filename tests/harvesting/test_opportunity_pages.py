@@ -170,7 +170,9 @@ def test_the_explanation_matches_the_tax_engine_and_the_hand_computation(alice, 
     )
     assert value.carryforward_value == Decimal("332.57")
     expected = explain(valuer, Decimal("3900.00"), long_term=False, tax_year=2022)
-    assert expected.offsets == [("ordinary income (the $3,000 limit)", Decimal("3000.00"), Decimal("0.35"))]
+    assert [(o.what, o.dollars, o.rate, o.saving) for o in expected.offsets] == [
+        ("ordinary income (the $3,000 limit)", Decimal("3000.00"), Decimal("0.35"), Decimal("1050.00"))
+    ]
     assert (expected.federal_savings, expected.carried_forward, expected.carryforward_value) == (
         Decimal("1050.00"),
         Decimal("900.00"),
@@ -178,11 +180,12 @@ def test_the_explanation_matches_the_tax_engine_and_the_hand_computation(alice, 
     )
 
     why = text_of(signed_in(alice).get(OPPORTUNITIES).text, f"why-{smith_aapl.pk}")
+    # 3,000 x 35% = 1,050.00: the whole federal saving, at the bracket's rate (nothing crossed).
     assert why.startswith(
         "Why $1,050.00: selling realizes a short-term loss of $3,900.00, which offsets $3,000.00 of ordinary "
-        "income (the $3,000 limit) taxed at 35%. On its own it saves $1,050.00 federal in 2022; $900.00 carries "
-        "forward (worth about $332.57 today). Costs $220.72: the spread and commissions on the sale and the "
-        "replacement, and a charge for the risk that the replacement drifts from the lot over the 31 days. "
+        "income (the $3,000 limit) taxed at 35% = $1,050.00. On its own it saves $1,050.00 federal in 2022; "
+        "$900.00 carries forward (worth about $332.57 today). Costs $220.72: the spread and commissions on the sale "
+        "and the replacement, and a charge for the risk that the replacement drifts from the lot over the 31 days. "
         "Buys MSFT (Microsoft Corp.), correlation -0.06 over the past year: not substantially identical, "
         "so no wash sale."
     )

@@ -125,6 +125,14 @@ def test_the_form_is_prefilled_with_the_profile_and_shows_its_rates(alice, smith
     assert re.search(r'<input type="number" name="itemized_deductions"(?![^>]*value=)[^>]*>', page)
     # Taxable income 400,000 - 15,750 = 384,250: the 35% bracket; AGI over 200,000: NIIT.
     assert text_of(page, "marginal-rates") == "Ordinary rate 35% · long-term rate 15% · NIIT 3.8%"
+    # The card's rates agree with its 10,000 example: only 3,000 of it is deducted, at 35% = 1,050.00, which is
+    # 10.5% of 10,000; 38.8% - 10.5% = 28.3%.
+    assert text_of(page, "effective-rate") == (
+        "A $10,000.00 short-term loss saves 10.5% federal ($1,050.00), not the 38.8% of 35% ordinary + 3.8% NIIT: "
+        "28.3% less, because only part of it offsets short-term gains (the rest offsets long-term gains or up to "
+        "the yearly limit of ordinary income, or carries forward) or it crosses a threshold; each harvest's Why "
+        "names what it crosses."
+    )
     # A 10,000 loss: 3,000 against ordinary income at 35% this year, 7,000 carried forward.
     rows = re.findall(r"<tr><td>(Short-term|Long-term)</td>(.*?)</tr>", page)
     assert [(label, plain(cells)) for label, cells in rows] == [
@@ -223,6 +231,10 @@ def test_the_preview_shows_the_rates_of_the_posted_figures_without_saving(alice,
     # Married filing jointly: 150,000 - 31,500 = 118,500 of taxable income, in the 22% bracket (to 206,700);
     # long-term gains over 96,700 at 15%; AGI under 250,000: no NIIT; California's top rate 13.3%.
     assert text_of(page, "marginal-rates") == "Ordinary rate 22% · long-term rate 15% · state 13.3% (estimate)"
+    # 3,000 of the 10,000 deducted at 22% = 660.00: 6.6% of it, 15.4% short of the 22% bracket.
+    assert text_of(page, "effective-rate").startswith(
+        "A $10,000.00 short-term loss saves 6.6% federal ($660.00), not the 22% of 22% ordinary: 15.4% less,"
+    )
     assert "Preview: Tax year 2025" in page
     valuer = HarvestValuer(2025, "married_joint", "CA", Income(Decimal("150000")))
     short = valuer.value(st_loss=Decimal(10000))
@@ -282,7 +294,7 @@ def test_saving_rescans_the_household_and_revalues_and_reranks_its_harvest(
     why = plain(listing.split(f'data-testid="why-{after.pk}">')[1].split("</td>")[0])
     assert why.startswith(
         "Why $1,513.20: selling realizes a short-term loss of $3,900.00, which offsets $3,900.00 of short-term "
-        "gains taxed at 38.8% (incl. 3.8% NIIT). On its own it saves $1,513.20 federal in 2022."
+        "gains taxed at 38.8% = $1,513.20 (incl. 3.8% NIIT). On its own it saves $1,513.20 federal in 2022."
     )
 
 
