@@ -166,10 +166,7 @@ def _lock_household_of(opportunity_id: int) -> None:
 
 def _withdraw(opportunity: Opportunity, reason: str) -> str:
     """Take an opportunity off the table with the reason (kept: the caller's transaction commits)."""
-    opportunity.status = OpportunityStatus.EXPIRED
-    opportunity.decision_reason = reason[:200]
-    opportunity.save(update_fields=["status", "decision_reason"])
-    return reason
+    return _close(opportunity, OpportunityStatus.EXPIRED, reason)
 
 
 @transaction.atomic
@@ -273,7 +270,9 @@ def execute_harvest(opportunity_id: int) -> str:
 
 
 def _close(opportunity: Opportunity, status: str, reason: str) -> str:
-    Opportunity.objects.filter(pk=opportunity.pk).update(status=status, decision_reason=reason[:200])
+    """Give the opportunity its final (or returned) status and the reason; saved with its audit history."""
+    opportunity.status, opportunity.decision_reason = status, reason[:200]
+    opportunity.save(update_fields=["status", "decision_reason"])
     return reason or status
 
 
@@ -362,7 +361,8 @@ def order_cancel(*, order: Order, user: User) -> Order:
         result: BrokerOrder | None = broker.cancel_order(order.client_order_id)
     except OrderNotFound:
         result = None  # never reached the broker: it is cancelled here, and nothing will send it
-    if result is not None and result.status not in (BrokerOrderStatus.CANCELLED,):
+    if result is not None:
+        # Whatever filled before the cancel took effect is recorded first (the ledger must hold every fill).
         order = _record(order, result)
         if order.status == OrderStatus.FILLED:
             raise ApplicationError("Not cancelled: the order filled at the broker before it could be cancelled.")

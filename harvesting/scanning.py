@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django_q.tasks import async_task
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from brokers.exchange_calendar import next_close
 from brokers.market_clock import market_date, market_now
@@ -233,19 +234,49 @@ def _store_plan(household: Household, rows: list[Opportunity], at: datetime) -> 
         (o.opened_by_id, o.lot_part): o
         for o in Opportunity.objects.filter(household=household, status__in=LIVE).order_by("pk")
     }
-    kept: set[int] = set()
+    kept: list[Opportunity] = []
     fresh: list[Opportunity] = []
     for row in rows:
         existing = live.get((row.opened_by_id, row.lot_part))
-        if existing is None:
+        if existing is not None:
+            row.pk = existing.pk
+            kept.append(row)
+        else:
             fresh.append(row)
-            continue
-        row.pk = existing.pk
-        kept.add(existing.pk)
-        row.save(force_update=True)
-    _withdraw(household, kept, f"No longer a candidate at the scan of {market_date(at).isoformat()}.")
-    Opportunity.objects.bulk_create(fresh)
+    _withdraw(
+        household, {row.pk for row in kept}, f"No longer a candidate at the scan of {market_date(at).isoformat()}."
+    )
+    # In bulk, with their audit history (which also dates the opportunities pages' cached fragments).
+    bulk_update_with_history(kept, Opportunity, RESCANNED_FIELDS, batch_size=500)
+    bulk_create_with_history(fresh, Opportunity, batch_size=500)
     return len(rows)
+
+
+# What a rescan may change on a live opportunity (the lot's identity, household and decision stay).
+RESCANNED_FIELDS = [
+    "run",
+    "account",
+    "account_number",
+    "security",
+    "lot_name",
+    "quantity",
+    "price",
+    "loss",
+    "term",
+    "tax_value",
+    "costs",
+    "net_benefit",
+    "model_score",
+    "model_version",
+    "replacement",
+    "rank",
+    "status",
+    "blocked_by",
+    "blocked_until",
+    "explanation",
+    "expires_at",
+    "decision_reason",
+]
 
 
 def _withdraw(household: Household, kept: set[int], reason: str) -> None:
@@ -282,8 +313,12 @@ def _plan_under_way(in_flight: list[Opportunity], recent_losses: set[str], ident
 
 def _switch_back_lots(household: Household, lots: list[TaxLot]) -> tuple[list[SwitchBackLot], dict[int, int]]:
     """The replacement lots that harvests bought, each with the security it replaced; and lot id -> buy order."""
+    by_purchase: dict[int, list[TaxLot]] = {}
+    for lot in lots:
+        by_purchase.setdefault(lot.opened_by_id, []).append(lot)
+    # Only buys whose lots are still open: a replacement sold since has nothing to switch back from.
     buys = Order.objects.filter(
-        opportunity__household=household, side="buy", status=OrderStatus.FILLED, transaction__isnull=False
+        opportunity__household=household, side="buy", status=OrderStatus.FILLED, transaction_id__in=list(by_purchase)
     ).select_related("opportunity__security", "transaction")
     done = set(
         Opportunity.objects.filter(
@@ -292,9 +327,6 @@ def _switch_back_lots(household: Household, lots: list[TaxLot]) -> tuple[list[Sw
             status__in=[OpportunityStatus.APPROVED, OpportunityStatus.EXECUTED],
         ).values_list("explanation__switch_back_of", flat=True)
     )
-    by_purchase: dict[int, list[TaxLot]] = {}
-    for lot in lots:
-        by_purchase.setdefault(lot.opened_by_id, []).append(lot)
     found: list[SwitchBackLot] = []
     switched_from: dict[int, int] = {}
     for buy in buys:

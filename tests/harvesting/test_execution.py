@@ -28,6 +28,7 @@ from portfolios.importers import ledger_import
 from portfolios.models import RealizedSale, TaxLot
 from taxharvest.errors import ApplicationError
 from taxprofiles.models import TaxProfile
+from tests.books import aapl_at_a_loss
 from tests.factories import PriceFactory
 
 CLOSE = datetime(2022, 12, 28, 21, 0, tzinfo=UTC)
@@ -41,17 +42,7 @@ def honest_paper_broker(monkeypatch):
 @pytest.fixture
 def opportunity(alice, smiths, smith_taxable, securities, django_capture_on_commit_callbacks):
     """100 AAPL bought at 180 in Jane's taxable account; AAPL closes at 141 and MSFT at 240."""
-    ledger_import(
-        household=smiths,
-        filename="l.csv",
-        content=b"account,account_type,date,action,symbol,quantity,price,lot\nSM-T,taxable,2022-01-03,buy,AAPL,100,180,A1\n",
-        today=date(2026, 1, 1),
-    )
-    for day in range(1, 29):
-        stamp = CLOSE.replace(day=day)
-        PriceFactory(security=securities["AAPL"], timestamp=stamp, price=Decimal(141 + day % 3))
-        PriceFactory(security=securities["MSFT"], timestamp=stamp, price=Decimal(240 + day % 4))
-    TaxProfile.objects.create(household=smiths, tax_year=2025, filing_status="single", wages=Decimal("400000"))
+    aapl_at_a_loss(smiths, securities)
     with django_capture_on_commit_callbacks(execute=True):
         scan_start(firm=smiths.firm, household=smiths)
     found = Opportunity.objects.get(security__symbol="AAPL")

@@ -43,8 +43,8 @@ from portfolios.admin import SuperuserWritesAdmin
 from portfolios.importers import ledger_import
 from portfolios.models import Role, SubstantiallyIdenticalGroup
 from reporting.models import ClientReport, DownloadEvent, ReportLink
-from taxprofiles.models import TaxProfile
-from tests.factories import AccountFactory, FirmFactory, HouseholdFactory, PriceFactory, SecurityFactory, UserFactory
+from tests.books import aapl_at_a_loss
+from tests.factories import AccountFactory, FirmFactory, HouseholdFactory, SecurityFactory, UserFactory
 
 CLOSE = datetime(2022, 12, 28, 21, 0, tzinfo=UTC)
 REFUSED = {403, 404}
@@ -61,17 +61,7 @@ def acme_everywhere(
     acme, alice, bob, smiths, smith_taxable, securities, django_capture_on_commit_callbacks
 ) -> dict[type[Model], set[Any]]:
     """Give Acme at least one row of every registered model; return each model's rows as ``{model: pks}``."""
-    ledger_import(
-        household=smiths,
-        filename="l.csv",
-        content=b"account,account_type,date,action,symbol,quantity,price,lot\nSM-T,taxable,2022-01-03,buy,AAPL,100,180,A1\n",
-        today=date(2026, 1, 1),
-    )
-    for day in range(1, 29):
-        stamp = CLOSE.replace(day=day)
-        PriceFactory(security=securities["AAPL"], timestamp=stamp, price=Decimal(141 + day % 3))
-        PriceFactory(security=securities["MSFT"], timestamp=stamp, price=Decimal(240 + day % 4))
-    TaxProfile.objects.create(household=smiths, tax_year=2025, filing_status="single", wages=Decimal("400000"))
+    aapl_at_a_loss(smiths, securities)
     with django_capture_on_commit_callbacks(execute=True):
         scan_start(firm=acme, household=smiths, requested_by=alice)
     with django_capture_on_commit_callbacks(execute=True):
