@@ -276,6 +276,40 @@ def test_harvests_survive_clusters_killed_at_seeded_instants(real_workers, acme,
     assert Order.objects.filter(opportunity__in=plan, transaction__isnull=True).count() == 0
 
 
+def test_two_clusters_share_the_harvests_and_one_killed_mid_harvest_loses_and_doubles_nothing(
+    real_workers, acme, alice
+):
+    """Two clusters on one Redis queue (as on two machines) take the same bulk approval; one is killed with
+    SIGKILL while executions are in flight, the other carries on; after its restart everything settles."""
+    need_broker("redis", real_workers)
+    pairs = workers.losing_symbols(5)
+    workers.seed_market(acme, pairs)
+    households = [
+        workers.seed_losing_household(acme, f"Two Clusters {n}", [s for s, _ in pairs], advisor=alice) for n in range(4)
+    ]
+    for household in households:
+        workers.scan_inline(household)
+    plan = [o for household in households for o in recommended(household)]
+    assert len(plan) == 20
+    with workers.tasks_queued_to("redis"):
+        bulk_approve(alice, plan)
+    first, _second = start_cluster("redis", workers=1), start_cluster("redis", workers=1)
+    wait_until(
+        lambda: PaperOrder.objects.count() >= 4 or workers.settlement(households, lots=False).settled,
+        SETTLE_SECONDS,
+        interval=0.01,
+        message="the first orders at the broker",
+    )
+    first.kill9()
+    start_cluster("redis", workers=1)
+    state = settle(households)
+    assert state.correct, state.summary()
+    assert state.executed == 20
+    assert_one_sell_and_one_buy_per_harvest(households)
+    assert PaperOrder.objects.count() == 40
+    assert Order.objects.filter(opportunity__in=plan, transaction__isnull=True).count() == 0
+
+
 # --- two securities that replace each other -------------------------------------------------------
 
 
