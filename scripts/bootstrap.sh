@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine with Python 3.11 to run taxharvest: the system libraries it needs
 # (venv support, Pango for WeasyPrint's PDFs), then a virtualenv in .venv with the pinned packages.
-# With --test, also Chromium (browser tests), wrk (the portal benchmark) and poppler-utils (PDF page images). Safe to run again: it installs
+# With --test, also Chromium (browser tests), wrk (the portal benchmark), poppler-utils (PDF page images) and PolicyEngine-US
+# (the state tax oracle) in its own virtualenv, .venv-oracle. Safe to run again: it installs
 # only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,4 +57,21 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install --quiet -r "$REQUIREMENTS"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
+fi
+
+# `bootstrap.sh --test`: PolicyEngine-US, the state income tax oracle, in its own virtualenv (its pins must
+# not meet the app's or taxcalc's); tests/taxprofiles/rules/test_policyengine_states.py runs it in a subprocess.
+if [ "${1:-}" = "--test" ]; then
+  ORACLE_VENV=.venv-oracle
+  ORACLE_REQUIREMENTS=requirements-oracle.txt
+  if [ ! -x "$ORACLE_VENV/bin/python" ]; then
+    "$PY" -m venv "$ORACLE_VENV"
+  fi
+  oracle_stamp="$ORACLE_VENV/.installed-$(sha256sum "$ORACLE_REQUIREMENTS" | cut -c1-16)"
+  if [ ! -f "$oracle_stamp" ]; then
+    "$ORACLE_VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$ORACLE_VENV/bin/python" -m pip install --quiet --only-binary=:all: -r "$ORACLE_REQUIREMENTS"
+    rm -f "$ORACLE_VENV"/.installed-*
+    touch "$oracle_stamp"
+  fi
 fi

@@ -1,0 +1,116 @@
+"""PolicyEngine-US's state income tax for a list of profiles: the state tax oracle's other side.
+
+Run by ``.venv-oracle/bin/python`` (``scripts/bootstrap.sh --test`` creates it from
+``requirements-oracle.txt``), never imported by the app or by the main venv: PolicyEngine's pins must
+not meet taxcalc's. ``tests/taxprofiles/rules/test_policyengine_states.py`` calls it once per test
+module, since importing PolicyEngine takes half a minute.
+
+Reads a JSON list of profiles on stdin, each::
+
+    {"id": "...", "year": 2024, "state": "CA", "status": "single" | "married_joint" | "married_separate",
+     "wages": 250000, "st_gains": -1200, "lt_gains": 30000, "qualified_dividends": 4000}
+
+(the figures for one return: the test sends each profile twice, before and after the harvest) and
+prints a JSON list, in the same order, of ``{"id", "state_income_tax",
+"state_income_tax_before_refundable_credits", "adjusted_gross_income", "filing_status"}``
+(``state_income_tax`` is after refundable credits; New York City's tax is not part of it).
+
+Each profile is one household of one adult aged 40 (two on a joint return, the spouse without income)
+in the state, with no dependents, no rent or property tax and no other income, so the state return
+holds only wages, capital gains and losses and qualified dividends. A separate return is a tax unit of
+one whose ``filing_status`` is set to SEPARATE. All profiles of a year are computed in one Simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections import defaultdict
+from typing import Any
+
+OUTPUTS = ("state_income_tax", "state_income_tax_before_refundable_credits", "adjusted_gross_income")
+STATUSES = {"single": "SINGLE", "married_joint": "JOINT", "married_separate": "SEPARATE"}
+
+
+def situation(profiles: list[dict[str, Any]]) -> dict[str, Any]:
+    """One household per profile; entity names sort in the profiles' order (PolicyEngine keeps that order)."""
+    people: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {
+        "tax_units": {},
+        "spm_units": {},
+        "families": {},
+        "marital_units": {},
+        "households": {},
+    }
+    for i, p in enumerate(profiles):
+        year = str(p["year"])
+        head = f"p{i:05d}a"
+        people[head] = {
+            "age": {year: 40},
+            "employment_income": {year: p["wages"]},
+            "short_term_capital_gains": {year: p["st_gains"]},
+            "long_term_capital_gains": {year: p["lt_gains"]},
+            # All dividends qualified: ordinary dividends (dividend_income) are the sum of the two.
+            "qualified_dividend_income": {year: p["qualified_dividends"]},
+            "non_qualified_dividend_income": {year: 0},
+            # Roles are given: PolicyEngine picks the head as the oldest adult, and two adults of the same
+            # age would both be heads and neither a spouse (a joint couple would file as single).
+            "is_tax_unit_head": {year: True},
+            "is_tax_unit_spouse": {year: False},
+            "is_tax_unit_dependent": {year: False},
+        }
+        members = [head]
+        if p["status"] == "married_joint":
+            spouse = f"p{i:05d}b"
+            people[spouse] = {
+                "age": {year: 40},
+                "is_tax_unit_head": {year: False},
+                "is_tax_unit_spouse": {year: True},
+                "is_tax_unit_dependent": {year: False},
+            }
+            members.append(spouse)
+        unit = f"u{i:05d}"
+        tax_unit: dict[str, Any] = {"members": members}
+        if p["status"] == "married_separate":
+            tax_unit["filing_status"] = {year: STATUSES[p["status"]]}
+        groups["tax_units"][unit] = tax_unit
+        groups["spm_units"][unit] = {"members": members}
+        groups["families"][unit] = {"members": members}
+        groups["marital_units"][unit] = {"members": members}
+        groups["households"][unit] = {"members": members, "state_name": {year: p["state"]}, "in_nyc": {year: False}}
+    return {"people": people, **groups}
+
+
+def compute(profiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from policyengine_us import Simulation
+
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for index, p in enumerate(profiles):
+        by_year[int(p["year"])].append(index)
+    results: list[dict[str, Any]] = [{} for _ in profiles]
+    for year, indexes in sorted(by_year.items()):
+        mine = [profiles[i] for i in indexes]
+        simulation = Simulation(situation=situation(mine))
+        values = {name: simulation.calculate(name, year) for name in OUTPUTS}
+        statuses = simulation.calculate("filing_status", year).decode_to_str()
+        for row, index in enumerate(indexes):
+            results[index] = {
+                "id": profiles[index]["id"],
+                **{name: round(float(values[name][row]), 2) for name in OUTPUTS},
+                "filing_status": str(statuses[row]),
+            }
+    return results
+
+
+def main() -> None:
+    profiles = json.load(sys.stdin)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute(profiles)
+    json.dump(results, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
