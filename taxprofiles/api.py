@@ -28,7 +28,7 @@ from taxharvest.api_schema import ERRORS, ERRORS_WITH_FIELDS, FIELD_ERRORS, IDEM
 from taxharvest.errors import ApplicationError
 from taxharvest.idempotency import idempotent
 from taxprofiles.forms import FIELDS as PROFILE_FIELDS
-from taxprofiles.models import FILING_STATUS_CHOICES, STATE_CHOICES, ProfileSource, TaxProfile
+from taxprofiles.models import CITY_CHOICES, FILING_STATUS_CHOICES, STATE_CHOICES, ProfileSource, TaxProfile
 from taxprofiles.rules.federal import KNOWN_YEARS
 from taxprofiles.selectors import profile_for_year, tax_summary
 from taxprofiles.services import BRIEF_FIELDS, BRIEF_OVERLAPS, brief_profile_fields, tax_profile_save
@@ -71,6 +71,9 @@ class TaxProfileInput(serializers.Serializer[dict[str, Any]]):
     # The profile's own fields.
     filing_status = serializers.ChoiceField(choices=FILING_STATUS_CHOICES, required=False)
     state = serializers.ChoiceField(choices=STATE_CHOICES, required=False, allow_blank=True)
+    city = serializers.ChoiceField(
+        choices=CITY_CHOICES, required=False, allow_blank=True, help_text="nyc: New York City's income tax (state NY)."
+    )
     wages = _money()
     other_ordinary_income = _money()
     qualified_dividends = _money(help_text="Form 1040 line 3a: taxed at long-term rates; not in other_ordinary_income.")
@@ -121,6 +124,7 @@ class TaxProfileOutput(serializers.Serializer[Any]):
     # The whole profile.
     filing_status = serializers.CharField()
     state = serializers.CharField()
+    city = serializers.CharField()
     wages = serializers.DecimalField(max_digits=None, decimal_places=2)
     other_ordinary_income = serializers.DecimalField(max_digits=None, decimal_places=2)
     qualified_dividends = serializers.DecimalField(max_digits=None, decimal_places=2)

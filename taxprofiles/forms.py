@@ -23,6 +23,7 @@ FIELDS = [
     "tax_year",
     "filing_status",
     "state",
+    "city",
     "wages",
     "other_ordinary_income",
     "qualified_dividends",
@@ -44,7 +45,7 @@ class TaxProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in FIELDS[3:]:
+        for name in FIELDS[4:]:
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
         # Most clients have none; a form (or an older page) that leaves it out means zero.
         self.fields["qualified_dividends"].required = False

@@ -10,6 +10,7 @@ import os
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,7 +18,7 @@ from django.db.models import Q
 
 from portfolios.models import MONEY, Household
 from taxprofiles.rules.federal import KNOWN_YEARS, FilingStatus
-from taxprofiles.rules.state import TOP_RATES
+from taxprofiles.rules.state_tax import CITIES, STATES
 
 FILING_STATUS_CHOICES = [
     (FilingStatus.SINGLE.value, "Single"),
@@ -25,7 +26,8 @@ FILING_STATUS_CHOICES = [
     (FilingStatus.MARRIED_SEPARATE.value, "Married filing separately"),
     (FilingStatus.HEAD_OF_HOUSEHOLD.value, "Head of household"),
 ]
-STATE_CHOICES = [("", "None (federal only)")] + [(code, code) for code in sorted(TOP_RATES)]
+STATE_CHOICES = [("", "None (federal only)")] + [(code, code) for code in sorted(STATES)]
+CITY_CHOICES = [("", "None")] + [(code, name) for code, (_, name) in CITIES.items()]
 
 
 class ProfileSource(models.TextChoices):
@@ -43,6 +45,14 @@ class TaxProfile(models.Model):
     )
     filing_status = models.CharField(max_length=20, choices=FILING_STATUS_CHOICES)
     state = models.CharField("state of residence", max_length=2, choices=STATE_CHOICES, blank=True)
+    city = models.CharField(
+        "city income tax",
+        max_length=8,
+        choices=CITY_CHOICES,
+        blank=True,
+        default="",
+        help_text="A resident city's income tax (New York City, with New York State).",
+    )
     wages = models.DecimalField(**MONEY, default=Decimal("0"))
     other_ordinary_income = models.DecimalField(
         **MONEY,
@@ -93,6 +103,11 @@ class TaxProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.tax_year} ({self.filing_status})"
+
+    def clean(self) -> None:
+        if self.city and CITIES[self.city][0] != self.state:
+            state, name = CITIES[self.city]
+            raise ValidationError({"city": f"{name}'s income tax applies only to residents of {state}."})
 
 
 class PrivateStorage(FileSystemStorage):

@@ -47,6 +47,7 @@ def tax_profile_from_brief(
     fields: dict[str, object] = {
         "filing_status": _guessed_filing_status(household),
         "state": "",
+        "city": "",
         "itemized_deductions": None,
         "st_carryforward": ZERO,
         "lt_carryforward": ZERO,
@@ -167,4 +168,4 @@ def valuer_for_profile(
         itemized=profile.itemized_deductions,
         qualified_dividends=profile.qualified_dividends,
     )
-    return HarvestValuer(year, profile.filing_status, profile.state, income)
+    return HarvestValuer(year, profile.filing_status, profile.state, income, profile.city)

@@ -1,9 +1,10 @@
 """What harvesting a loss is worth to one client: their whole return this year with and without it.
 
-The value is not a bracket lookup. It is federal tax (income tax, AMT and NIIT) plus the state estimate,
+The value is not a bracket lookup. It is federal tax (income tax, AMT and NIIT) plus state income tax
+(the state's own brackets, deductions and capital-gain rules, ``taxprofiles/rules/state_tax.py``),
 computed for the client's whole year twice, and the loss carried to next year. The same $10,000
-short-term loss saves $5,210 this year for a single Californian earning $250,000 with $40,000 of
-short-term gains (35% + 3.8% NIIT + California's 13.3% top rate) and $360 for a $60,000 earner
+short-term loss saves about $4,900 this year for a single Californian earning $250,000 with $40,000
+of short-term gains (35% + 3.8% NIIT + California's 9.3%) and $360 federal for a $60,000 earner
 with no gains (the $3,000 limit at 12%; the rest carries forward).
 
 ``HarvestValuer`` computes the year without the harvest once per client, so that valuing each lot
@@ -17,12 +18,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from taxprofiles.rules.federal import NIIT_RATE, FederalLaw, FilingStatus, federal_law
 from taxprofiles.rules.federal_tax import FederalTax, Income, federal_tax
-from taxprofiles.rules.state import check_state, state_capital_tax, state_rate
+from taxprofiles.rules.law.states.common import StateIncome
+from taxprofiles.rules.state_tax import check_city, check_state, state_tax_function
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 # A dollar of loss carried forward is worth less than one used now: one year at this rate.
 CARRYFORWARD_DISCOUNT = Decimal("0.05")
+# The state's marginal rate is measured on this much more short-term gain.
+STATE_RATE_PROBE = Decimal(1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +59,13 @@ class HarvestValue:
 class HarvestValuer:
     """Values harvests for one client's tax year."""
 
-    def __init__(self, year: int, filing_status: FilingStatus | str, state: str, income: Income) -> None:
+    def __init__(
+        self, year: int, filing_status: FilingStatus | str, state: str, income: Income, city: str = ""
+    ) -> None:
         self.law: FederalLaw = federal_law(year, FilingStatus(filing_status))
         self.state = check_state(state)
+        self.city = check_city(self.state, city)
+        self._state_tax_of = state_tax_function(year, self.state)
         self.income = income
         self.before: FederalTax = federal_tax(self.law, income)
         self.state_before = self._state_tax(income, self.before)
@@ -68,7 +76,11 @@ class HarvestValuer:
         ordinary_taxable = taxable - min(taxable, preferential)
         self.marginal_ordinary_rate = self.law.schedule.marginal_rate(ordinary_taxable)
         self.long_term_rate = self._long_term_rate(self.before.taxable_income)
-        self.state_rate = state_rate(self.state)
+        # The state's rate at the margin: what one more short-term dollar costs in state tax (brackets,
+        # phase-outs and surtaxes included), for valuing a carryforward and for the page.
+        probe = self.income_after(st_loss=-STATE_RATE_PROBE)
+        probe_tax = self._state_tax(probe, federal_tax(self.law, probe))
+        self.state_rate = ((probe_tax - self.state_before) / STATE_RATE_PROBE).quantize(Decimal("0.0001"))
 
     def income_after(self, st_loss: Decimal = ZERO, lt_loss: Decimal = ZERO) -> Income:
         base = self.income
@@ -121,7 +133,30 @@ class HarvestValuer:
         )
 
     def _state_tax(self, income: Income, tax: FederalTax) -> Decimal:
-        return state_capital_tax(self.state, income.ordinary, income.st_gains, income.lt_gains, tax.netting)
+        """The year's state income tax (and city tax) on the federal return ``tax`` of ``income``."""
+        if not self.state:
+            return ZERO
+        netting = tax.netting
+        # Positional, in StateIncome's field order: this runs once per lot valued.
+        return self._state_tax_of(
+            StateIncome(
+                self.law.filing_status.value,
+                tax.agi,
+                tax.taxable_income,
+                income.ordinary,
+                income.qualified_dividends,
+                income.st_gains,
+                income.lt_gains,
+                netting.net_st,
+                netting.net_lt,
+                netting.capital_income,
+                netting.preferential_gain,
+                tax.income_tax + tax.amt,
+                self.law.standard_deduction,
+                income.itemized,
+                self.city,
+            )
+        )
 
     def _long_term_rate(self, taxable: Decimal) -> Decimal:
         if taxable <= self.law.zero_rate_top:

@@ -3,6 +3,7 @@
 Example:
     python manage.py tax_impact --year 2025 --filing-status single --wages 250000 --st-gains 40000 \\
         --lt-gains 60000 --st-loss 10000 --state CA --json
+    python manage.py tax_impact --year 2024 --filing-status single --wages 90000 --st-loss 10000 --state NY --city nyc
 Needs no database.
 """
 
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from taxprofiles.rules.federal import FilingStatus, UnknownTaxYear
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValue, HarvestValuer
-from taxprofiles.rules.state import UnknownState
+from taxprofiles.rules.state_tax import UnknownState, state_notes
 
 MONEY_FIELDS = (
     "federal_tax_before",
@@ -54,12 +55,17 @@ def non_negative(raw: str) -> Decimal:
     return value
 
 
-def to_json(value: HarvestValue, amt_before: Decimal, amt_after: Decimal) -> str:
-    """One JSON object; money as numbers with two decimals (written out, so 3880 prints as 3880.00)."""
+def to_json(value: HarvestValue, amt_before: Decimal, amt_after: Decimal, notes: tuple[str, ...]) -> str:
+    """One JSON object; money as numbers with two decimals (written out, so 3880 prints as 3880.00).
+
+    ``state_rate`` is the state's rate at the client's margin (brackets, phase-outs and surtaxes included);
+    ``state_notes`` name what the state figure simplifies (``state_is_estimate`` is true when there are any).
+    """
     parts = [f'"{name}": {getattr(value, name):.2f}' for name in MONEY_FIELDS]
     parts += [f'"amt_before": {amt_before:.2f}', f'"amt_after": {amt_after:.2f}']
     parts += [f'"{name}": {getattr(value, name):.4f}' for name in RATE_FIELDS]
-    parts += [f'"niit_applies": {json.dumps(value.niit_applies)}', '"state_is_estimate": true']
+    parts += [f'"niit_applies": {json.dumps(value.niit_applies)}', f'"state_is_estimate": {json.dumps(bool(notes))}']
+    parts += [f'"state_notes": {json.dumps(list(notes))}']
     return "{" + ", ".join(parts) + "}"
 
 
@@ -88,6 +94,9 @@ class Command(BaseCommand):
         parser.add_argument("--st-loss", type=non_negative, default=Decimal(0), help="Short-term loss to harvest.")
         parser.add_argument("--lt-loss", type=non_negative, default=Decimal(0), help="Long-term loss to harvest.")
         parser.add_argument("--state", default="", help="State of residence, e.g. CA (default: federal only).")
+        parser.add_argument(
+            "--city", default="", help="A resident city's income tax: nyc (New York City, with --state NY)."
+        )
         parser.add_argument("--itemized", type=non_negative, help="Itemized deductions (default: standard deduction).")
         parser.add_argument(
             "--st-carryforward", type=non_negative, default=Decimal(0), help="Short-term loss carried in."
@@ -108,7 +117,7 @@ class Command(BaseCommand):
             qualified_dividends=options["qualified_dividends"],
         )
         try:
-            valuer = HarvestValuer(options["year"], options["filing_status"], options["state"], income)
+            valuer = HarvestValuer(options["year"], options["filing_status"], options["state"], income, options["city"])
         except (UnknownTaxYear, UnknownState) as exc:
             raise CommandError(str(exc)) from exc
         value = valuer.value(st_loss=options["st_loss"], lt_loss=options["lt_loss"])
@@ -116,8 +125,9 @@ class Command(BaseCommand):
             valuer.before.amt,
             valuer.after(st_loss=options["st_loss"], lt_loss=options["lt_loss"]).amt,
         )
+        notes = state_notes(options["year"], valuer.state, valuer.city)
         if options["json"]:
-            self.stdout.write(to_json(value, amt_before, amt_after))
+            self.stdout.write(to_json(value, amt_before, amt_after, notes))
             return
         rows = [(name.replace("_", " "), f"{getattr(value, name):,.2f}") for name in MONEY_FIELDS]
         rows += [("amt before", f"{amt_before:,.2f}"), ("amt after", f"{amt_after:,.2f}")]
@@ -126,4 +136,5 @@ class Command(BaseCommand):
         width = max(len(label) for label, _ in rows)
         for label, text in rows:
             self.stdout.write(f"{label:<{width}}  {text:>14}")
-        self.stdout.write("State figures are estimates (top marginal rate; see taxprofiles/rules/state.py).")
+        if notes:
+            self.stdout.write("State figures by the state's own law, except: " + "; ".join(notes) + ".")

@@ -1,6 +1,8 @@
-"""State tax on capital gains: the estimate by each state's rules (taxprofiles/rules/state.py).
+"""State income tax by each state's own law (taxprofiles/rules/state_tax.py and law/states/).
 
-Figures are the state tax the year's gains add, and what a harvested loss saves, to the cent.
+Worked examples by the statute, to the cent, for the states the lead engineer wrote (CA, NY with New York
+City, MA, WA); the other states' examples are in tests/taxprofiles/rules/states/. The oracle comparison with
+PolicyEngine-US is tests/taxprofiles/rules/test_policyengine_states.py.
 """
 
 from __future__ import annotations
@@ -9,149 +11,142 @@ from decimal import Decimal
 
 import pytest
 
-from taxprofiles.rules.capital import net_capital
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValuer
-from taxprofiles.rules.state import NO_INCOME_TAX, TOP_RATES, UnknownState, check_state, state_capital_tax
+from taxprofiles.rules.law.states import ny
+from taxprofiles.rules.law.states.common import StateIncome
+from taxprofiles.rules.state_tax import (
+    NO_INCOME_TAX,
+    STATES,
+    UnknownState,
+    check_city,
+    check_state,
+    has_tax,
+    law_year,
+    state_income_tax,
+    state_notes,
+)
 
 D = Decimal
+# Every state with a tax on wages or capital gains (New Hampshire: interest and dividends, through 2024).
+TAXING = sorted(set(STATES) - NO_INCOME_TAX)
 
 
-def state_tax(state: str, wages: int, st: int = 0, lt: int = 0, st_carry: int = 0, lt_carry: int = 0) -> Decimal:
-    netting = net_capital(D(st), D(lt), D(st_carry), D(lt_carry), D(3000))
-    return state_capital_tax(state, D(wages), D(st), D(lt), netting)
+def valuer(year: int, status: str, state: str, wages: int, st: int = 0, lt: int = 0, city: str = "") -> HarvestValuer:
+    return HarvestValuer(year, status, state, Income(D(wages), D(st), D(lt)), city)
 
 
-def state_saving(state: str, wages: int, st: int = 0, lt: int = 0, *, st_loss: int = 0, lt_loss: int = 0) -> Decimal:
-    valuer = HarvestValuer(2025, "single", state, Income(D(wages), D(st), D(lt)))
-    value = valuer.value(st_loss=D(st_loss), lt_loss=D(lt_loss))
-    assert value.state_savings == value.state_tax_before - value.state_tax_after
-    return value.state_savings
+def test_fifty_states_and_dc_are_known_and_every_taxing_state_has_its_law() -> None:
+    assert len(STATES) == 51
+    assert [code for code in TAXING if not has_tax(code)] == []
+    assert not any(has_tax(code) for code in NO_INCOME_TAX)
 
 
-@pytest.mark.parametrize("state", ["AK", "FL", "NV", "NH", "SD", "TN", "TX", "WY"])
+@pytest.mark.parametrize("state", sorted(NO_INCOME_TAX))
 def test_a_state_without_income_tax_takes_nothing_and_a_loss_saves_nothing(state: str) -> None:
-    assert state_tax(state, 500000, st=100000, lt=100000) == 0
-    assert state_saving(state, 500000, st=100000, lt=100000, st_loss=10000, lt_loss=10000) == 0
+    value = valuer(2025, "single", state, 500000, 100000, 100000).value(st_loss=D(10000), lt_loss=D(10000))
+    assert (value.state_tax_before, value.state_savings, value.state_rate) == (0, 0, 0)
 
 
 def test_no_state_means_no_state_tax() -> None:
-    assert state_tax("", 500000, st=100000) == 0
+    value = valuer(2025, "single", "", 500000, st=100000).value(st_loss=D(10000))
+    assert (value.state_tax_before, value.state_savings) == (0, 0)
     assert check_state("") == ""
+    assert state_notes(2025, "") == ()
 
 
-def test_california_taxes_capital_income_at_its_top_rate() -> None:
-    assert state_tax("CA", 250000, st=40000, lt=60000) == D("13300.00")  # 100,000 * 13.3%
-    assert state_saving("CA", 250000, 40000, 60000, st_loss=10000) == D("1330.00")
-    assert state_saving("CA", 250000, 40000, 60000, lt_loss=10000) == D("1330.00")  # no CA preference for LT
+def test_california_taxes_the_whole_year_by_its_brackets_less_the_exemption_credit() -> None:
+    # 2024 single, wages 90,000 and a 20,000 long-term gain: taxable 110,000 - 5,540 = 104,460.
+    # Tax to 70,606: 107.56 + 294.86 + 589.84 + 937.26 + 1,179.20 = 3,108.72; 33,854 x 9.3% = 3,148.422;
+    # less the 149 exemption credit = 6,108.142.
+    v = valuer(2024, "single", "CA", 90000, lt=20000)
+    assert v.state_before == D("6108.14")
+    # A 10,000 long-term loss takes 10,000 off taxable income, all in the 9.3% bracket: 930.00.
+    assert v.value(lt_loss=D(10000)).state_savings == D("930.00")
+    assert v.state_rate == D("0.0930")
 
 
-def test_california_counts_the_3000_loss_deduction_against_wages() -> None:
-    # No gains: the harvest takes 3,000 off federal AGI, which California starts from: 3,000 * 13.3% = 399.
-    assert state_tax("CA", 60000, st=-10000) == D("-399.00")
-    assert state_saving("CA", 60000, st_loss=10000) == D("399.00")
+def test_california_phases_out_the_exemption_credit_and_adds_the_mental_health_tax_above_a_million() -> None:
+    # 2025 single, wages 1,200,000: taxable 1,194,294. Schedule: 74,400.14 to 742,953 (computed below),
+    # plus 12.3% above; the credit (153) is gone: (1,200,000 - 252,203) / 2,500 -> 380 steps x 6 > 153.
+    # Mental Health Services Tax: 1% of 194,294 = 1,942.94.
+    income = StateIncome(status="single", agi=D(1200000), federal_taxable=D(1184250), ordinary=D(1200000))
+    brackets = [(11079, "0.01"), (26264, "0.02"), (41452, "0.04"), (57542, "0.06"), (72724, "0.08")]
+    brackets += [(371479, "0.093"), (445771, "0.103"), (742953, "0.113")]
+    tax, bottom = D(0), D(0)
+    for top, rate in brackets:
+        tax += (top - bottom) * D(rate)
+        bottom = D(top)
+    tax += (D(1194294) - bottom) * D("0.123") + D("1942.94")
+    assert state_income_tax(2025, "CA", income) == tax.quantize(D("0.01"))
 
 
-def test_new_york_taxes_capital_income_at_its_top_rate() -> None:
-    assert state_saving("NY", 250000, 40000, 60000, st_loss=10000) == D("1090.00")  # 10,000 * 10.9%
-    assert state_saving("NY", 60000, st_loss=10000) == D("327.00")  # 3,000 * 10.9%
+def test_new_york_for_a_90000_earner_is_his_bracket_not_the_top_rate() -> None:
+    # 2024 single, wages 90,000: taxable 82,000. 340 + 144 + 115.50 + 3,671.25 (66,750 x 5.5%) + 81 (1,350 x 6%).
+    v = valuer(2024, "single", "NY", 90000)
+    assert v.state_before == D("4351.75")
+    # A 10,000 short-term loss deducts 3,000: 1,350 at 6% and 1,650 at 5.5% = 171.75 (not 10.9% of 3,000 = 327).
+    assert v.value(st_loss=D(10000)).state_savings == D("171.75")
 
 
-def test_an_ordinary_state_uses_the_federal_netting_with_carryforwards() -> None:
-    # Illinois 4.95% of federal capital income: 20,000 gain less a 5,000 LT carryforward = 15,000 -> 742.50.
-    assert state_tax("IL", 100000, lt=20000, lt_carry=5000) == D("742.50")
+def test_new_york_recaptures_its_lower_brackets_above_107650_of_agi() -> None:
+    # 2024 single, wages 150,000: taxable 142,000; schedule 4,270.75 + 61,350 x 6% = 7,951.75; the 6% bracket's
+    # benefit (80,650 x 6% - 4,270.75 = 568.25 -> 568) phases in by (150,000 - 107,650) / 50,000 = 0.847: 481.096.
+    assert valuer(2024, "single", "NY", 150000).state_before == D("8432.85")
+    # Fully phased in (AGI 160,000): a flat 6% of taxable income, to the rounded dollar of benefit.
+    assert valuer(2024, "single", "NY", 160000).state_before == D("9119.75")  # 152,000 x 6% = 9,120 less 0.25
 
 
-def test_washington_taxes_only_long_term_gains_above_270000_at_7_percent() -> None:
-    assert state_tax("WA", 5000000, lt=270000) == 0
-    assert state_tax("WA", 0, lt=300000) == D("2100.00")  # (300,000 - 270,000) * 7%
-    assert state_tax("WA", 0, st=900000) == 0  # short-term gains are not taxed
-    assert state_tax("WA", 0, st=-100000, lt=300000) == D("2100.00")  # nor offset by short-term losses
+def test_new_yorks_recapture_tables_are_the_worksheets_figures() -> None:
+    law = ny._YEARS[2023]["single"]
+    assert law.recapture[4:8] == (0, 568, 2399, 32571)  # IT-201-I 2023, Tax computation worksheets 2-5
+    assert law.increment[4:8] == (568, 1831, 30172, 32500)
 
 
-def test_a_washington_long_term_loss_saves_7_percent_down_to_the_threshold() -> None:
-    assert state_saving("WA", 0, lt=300000, lt_loss=10000) == D("700.00")
-    assert state_saving("WA", 0, lt=300000, lt_loss=50000) == D("2100.00")  # only 30,000 was above 270,000
-    assert state_saving("WA", 0, lt=200000, lt_loss=10000) == 0
+def test_new_york_city_adds_its_own_brackets_less_the_school_tax_credits() -> None:
+    # NYC on taxable 82,000 (single): 369.36 + 489.06 + 954.75 + 1,240.32 = 3,053.49; school credit 63;
+    # rate reduction 12,000 x 0.171% + 70,000 x 0.228% = 180.12. 2,810.37 with the state's 4,351.75.
+    v = valuer(2024, "single", "NY", 90000, city="nyc")
+    assert v.state_before == D("7162.12")
+    assert v.state_rate == D("0.0965")  # 6% + 3.876% - 0.228%
 
 
-def test_a_washington_short_term_loss_saves_nothing() -> None:
-    assert state_saving("WA", 0, st=50000, lt=400000, st_loss=10000) == 0
+def test_a_city_must_belong_to_the_state() -> None:
+    assert check_city("NY", " NYC ") == "nyc"
+    with pytest.raises(UnknownState, match="unknown city 'nyc' for state CA"):
+        valuer(2024, "single", "CA", 90000, city="nyc")
 
 
-def test_the_washington_surcharge_adds_2_9_percent_at_the_top() -> None:
-    # Far above any threshold the last dollar bears 7% + 2.9% = 9.9%.
-    assert state_saving("WA", 0, lt=3000000, lt_loss=10000) == D("990.00")
+def test_massachusetts_taxes_short_term_gains_apart_and_adds_the_surtax() -> None:
+    # 2024 single, wages 250,000 and a 40,000 short-term gain: (250,000 - 4,400) x 5% + 40,000 x 8.5%.
+    v = valuer(2024, "single", "MA", 250000, st=40000)
+    assert v.state_before == D("15680.00")
+    assert v.value(st_loss=D(10000)).state_savings == D("850.00")  # 8.5%, not 5%
+    # A short-term loss beyond the gains does not reach wages in Massachusetts.
+    assert v.value(st_loss=D(50000)).state_savings == D("3400.00")
+    # Wages 1,000,000 and a 200,000 long-term gain: 1,195,600 x 5% + 4% of the 141,850 above 1,053,750.
+    assert valuer(2024, "single", "MA", 1000000, lt=200000).state_before == D("65454.00")
 
 
-def test_the_washington_surcharge_applies_to_taxable_gains_above_1000000_after_the_deduction() -> None:
-    # LT gains 1,500,000: taxable WA gains 1,230,000; 7% * 1,230,000 = 86,100; 2.9% * 230,000 = 6,670.
-    assert state_tax("WA", 0, lt=1500000) == D("92770.00")  # product: 86,100 + 2.9% * 500,000 = 100,600
-    # LT gains 1,200,000: taxable 930,000, under 1,000,000: 7% only = 65,100.
-    assert state_tax("WA", 0, lt=1200000) == D("65100.00")
+def test_washington_taxes_long_term_gains_above_its_deduction_with_the_2025_surcharge() -> None:
+    # 2025: 1,500,000 - 278,000 = 1,222,000 at 7% = 85,540, plus 2.9% of the 222,000 above 1,000,000.
+    v = valuer(2025, "married_joint", "WA", 300000, lt=1500000)
+    assert v.state_before == D("91978.00")
+    assert v.value(lt_loss=D(100000)).state_savings == D("9900.00")  # all above 1,000,000: 9.9%
+    assert v.value(st_loss=D(100000)).state_savings == D("0.00")  # short-term losses do not enter
+    assert valuer(2024, "single", "WA", 300000, lt=1500000).state_before == D("86100.00")  # 1,230,000 x 7%
 
 
-def test_a_washington_long_term_carryforward_reduces_the_taxed_gain() -> None:
-    # LT gains 400,000 less a 100,000 LT carryforward: federal net LT gain 300,000 -> (300,000 - 270,000) * 7%.
-    assert state_tax("WA", 0, lt=400000, lt_carry=100000) == D("2100.00")  # product: 130,000 * 7% = 9,100
+def test_a_year_without_state_law_uses_the_nearest_and_says_so() -> None:
+    assert law_year(2019, "CA") == 2022
+    assert law_year(2024, "CA") == 2024
+    notes = state_notes(2019, "CA")
+    assert notes[0] == "California's 2022 law stands in for 2019, which the product does not have"
+    assert valuer(2019, "single", "CA", 90000, lt=20000).state_before > 0
 
 
-def test_massachusetts_taxes_short_term_gains_at_8_5_and_long_term_at_5_percent() -> None:
-    assert state_tax("MA", 100000, st=10000) == D("850.00")
-    assert state_tax("MA", 100000, lt=10000) == D("500.00")
-    assert state_tax("MA", 100000, st=10000, lt=10000) == D("1350.00")
-
-
-def test_massachusetts_nets_losses_across_the_two_classes() -> None:
-    assert state_tax("MA", 100000, st=-4000, lt=10000) == D("300.00")  # 6,000 LT at 5%
-    assert state_tax("MA", 100000, st=10000, lt=-4000) == D("510.00")  # 6,000 ST at 8.5%
-    # A long-term loss harvested against short-term gains saves the short-term rate.
-    assert state_saving("MA", 100000, st=20000, lt_loss=10000) == D("850.00")
-
-
-def test_massachusetts_does_not_offset_wages_with_a_net_loss() -> None:
-    assert state_tax("MA", 100000, st=-20000, lt=5000) == 0
-    assert state_saving("MA", 100000, st_loss=10000) == 0
-    # A 30,000 loss against 20,000 of ST gains saves only the 20,000: 1,700.
-    assert state_saving("MA", 100000, st=20000, st_loss=30000) == D("1700.00")
-
-
-def test_the_massachusetts_surtax_falls_on_gains_above_the_threshold() -> None:
-    # Wages 1,100,000 + LT 100,000: income 1,200,000 is 116,850 over 1,083,150, more than the gains:
-    # 100,000 * 5% + 100,000 * 4% = 9,000.
-    assert state_tax("MA", 1100000, lt=100000) == D("9000.00")
-    # Wages 1,050,000 + LT 100,000: 66,850 over: 5,000 + 66,850 * 4% = 7,674.
-    assert state_tax("MA", 1050000, lt=100000) == D("7674.00")
-
-
-@pytest.mark.parametrize(("state", "rate"), [("PA", D("0.0307")), ("NJ", D("0.1075"))])
-def test_pennsylvania_and_new_jersey_losses_offset_only_the_years_gains(state: str, rate: Decimal) -> None:
-    assert state_tax(state, 100000, st=20000) == (20000 * rate).quantize(D("0.01"))
-    assert state_saving(state, 100000, st=20000, st_loss=10000) == (10000 * rate).quantize(D("0.01"))
-    # Only 5,000 of gains to absorb a 10,000 loss.
-    assert state_saving(state, 100000, lt=5000, lt_loss=10000) == (5000 * rate).quantize(D("0.01"))
-    # Nothing against wages, and no 3,000 deduction.
-    assert state_saving(state, 100000, st_loss=10000) == 0
-    assert state_tax(state, 100000, st=-10000) == 0
-
-
-def test_new_jersey_half_cents_round_up() -> None:
-    assert state_saving("NJ", 100000, lt=5000, lt_loss=10000) == D("537.50")
-
-
-@pytest.mark.parametrize("code", ["ZZ", "XX", "CAL", "U"])
-def test_an_unknown_state_code_is_refused(code: str) -> None:
-    with pytest.raises(UnknownState, match=f"unknown state '{code}'"):
-        check_state(code)
-    with pytest.raises(UnknownState):
-        HarvestValuer(2025, "single", code, Income(D(100000)))
-
-
-def test_a_state_code_is_accepted_in_any_case_and_with_spaces() -> None:
+def test_unknown_codes_are_refused_with_the_reason() -> None:
+    for code in ("XX", "Cali", "ZZ"):
+        with pytest.raises(UnknownState, match="two-letter postal code"):
+            check_state(code)
     assert check_state(" ca ") == "CA"
-    assert HarvestValuer(2025, "single", "ny", Income(D(100000))).state == "NY"
-
-
-def test_every_state_and_dc_has_a_rate_and_no_tax_states_have_zero() -> None:
-    assert len(TOP_RATES) == 51
-    assert all(TOP_RATES[code] == 0 for code in NO_INCOME_TAX - {"WA"})

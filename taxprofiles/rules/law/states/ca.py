@@ -19,11 +19,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from taxprofiles.rules.law.states.common import (
-    D,
     HEAD,
     JOINT,
     SEPARATE,
     SINGLE,
+    D,
     StateIncome,
     by_status,
     cents,
