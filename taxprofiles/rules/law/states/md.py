@@ -7,11 +7,13 @@ Sources:
   ($300,000) and 5.75% above. From 2025 the Budget Reconciliation and Financing Act of 2025
   (HB 352, ch. 604) adds 6.25% above $500,000 ($600,000) and 6.5% above $1,000,000 ($1,200,000).
 - Capital gains surtax from 2025: 2% of the net capital gain when federal AGI exceeds $350,000
-  (Tax-General §10-105(e) as added by HB 352; 2025 resident booklet p. 22).
+  (Tax-General §10-105 as amended by HB 352; 2025 resident booklet p. 22).
 - Standard deduction: Tax-General §10-217. 2022-2024: 15% of Maryland AGI, at least $1,600 / $1,700 /
-  $1,800 and at most $2,400 / $2,550 / $2,700 (doubled for joint, head of household and surviving
-  spouse returns). From 2025 a flat $3,350 ($6,700), indexed by chained CPI and rounded down to $50
-  (HB 352): $3,400 ($6,850) for 2026 as PolicyEngine-US 2.68.0 projects it.
+  $1,800 and at most $2,400 / $2,550 / $2,700 (single, married filing separately), at least $3,200 /
+  $3,450 / $3,650 and at most $4,850 / $5,150 / $5,450 (joint, head of household, surviving spouse;
+  Form 502 instructions 2022-2024, standard deduction worksheet). From 2025 a flat $3,350 ($6,700),
+  indexed by chained CPI and rounded down to $50 (HB 352): $3,400 ($6,850) for 2026 as
+  PolicyEngine-US 2.68.0 projects it.
 - Personal exemption: Tax-General §10-211, $3,200 per person, reduced by federal AGI: to $1,600 above
   $100,000, $800 above $125,000 and nothing above $150,000 (single, married filing separately); to
   $1,600 above $150,000, $800 above $175,000 and nothing above $200,000 (joint, head of household).
@@ -86,10 +88,18 @@ _NEW = schedules(
         ),
     }
 )
-_DOUBLE = (JOINT, HEAD)
-# 2022-2024: 15% of Maryland AGI between a minimum and a maximum (single; doubled for joint and head).
+# 2022-2024: 15% of Maryland AGI between a minimum and a maximum.
 _PERCENT_DEDUCTION = D("0.15")
-_DEDUCTION_LIMITS = {2022: (1_600, 2_400), 2023: (1_700, 2_550), 2024: (1_800, 2_700)}
+_DEDUCTION_MIN = {
+    2022: by_status({SINGLE: 1_600, JOINT: 3_200, HEAD: 3_200}),
+    2023: by_status({SINGLE: 1_700, JOINT: 3_450, HEAD: 3_450}),
+    2024: by_status({SINGLE: 1_800, JOINT: 3_650, HEAD: 3_650}),
+}
+_DEDUCTION_MAX = {
+    2022: by_status({SINGLE: 2_400, JOINT: 4_850, HEAD: 4_850}),
+    2023: by_status({SINGLE: 2_550, JOINT: 5_150, HEAD: 5_150}),
+    2024: by_status({SINGLE: 2_700, JOINT: 5_450, HEAD: 5_450}),
+}
 _FLAT_DEDUCTION = {
     2025: by_status({SINGLE: 3_350, JOINT: 6_700, HEAD: 6_700}),
     2026: by_status({SINGLE: 3_400, JOINT: 6_850, HEAD: 6_850}),
@@ -119,9 +129,7 @@ def tax(year: int, income: StateIncome) -> Decimal:
     status = income.status
     agi = income.agi
     if year <= 2024:
-        low, high = _DEDUCTION_LIMITS[year]
-        factor = 2 if status in _DOUBLE else 1
-        deduction = min(max(agi * _PERCENT_DEDUCTION, D(low * factor)), D(high * factor))
+        deduction = min(max(agi * _PERCENT_DEDUCTION, _DEDUCTION_MIN[year][status]), _DEDUCTION_MAX[year][status])
         schedule = _OLD[status]
     else:
         deduction = _FLAT_DEDUCTION[year][status]

@@ -15,6 +15,10 @@ Sources:
   §5403(7): $4,450 (2022), $4,700 (2023), $5,000 (2024), $5,150 (2025), $5,250 (2026, the 2025 figure
   indexed as PolicyEngine-US 2.68.0 projects it). It phases out over $125,000 ($62,500 separate)
   above the indexed threshold (§5126-A(2); Form 1040ME personal exemption phase-out worksheet).
+- The 2025 affordability payment (P.L. 2025, LD 2212, Part T, Sec. T-1: $300 for each filer and spouse
+  with federal AGI below $50,000, $75,000 head of household, $100,000 joint) is a direct payment from
+  a Special Revenue Fund (Sec. T-1, sub-§3), not a tax credit: it is not included here, although
+  PolicyEngine-US 2.68.0 counts it among Maine's refundable credits (state_income_tax).
 - Maine AGI starts from federal AGI (36 M.R.S. §5102(1-C)); capital gains are taxed as ordinary
   income with the federal $3,000 loss limit.
 """
