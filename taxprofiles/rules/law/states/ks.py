@@ -18,6 +18,9 @@ Sources:
 - Kansas AGI starts from federal AGI (K.S.A. 79-32,117); capital gains are taxed as ordinary
   income with the federal $3,000 loss limit.
 - 2026: the 2025 figures (the law sets no indexing; PolicyEngine-US 2.68.0 carries them forward).
+  2025 SB 269 (enacted over the veto) lowers both rates from tax year 2026 on when the prior fiscal
+  year's revenue exceeds the inflation-adjusted fiscal 2024 revenue (determined each August 15);
+  no such reduction is in PolicyEngine-US 2.68.0 and none is modelled here.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ SIMPLIFICATIONS = (
     "Kansas AGI is taken to be the federal AGI (no Kansas additions or subtractions)",
     "the 2022-2023 tax is computed from the rate schedule, not the $50-wide tax table (a few dollars apart)",
     "the food sales tax credit, the earned income credit and the child care credit are not modelled",
+    "2026 uses the 2025 rates: a revenue-triggered rate cut under 2025 SB 269 is not modelled",
 )
 
 _OLD = schedules(
