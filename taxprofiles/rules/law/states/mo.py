@@ -24,7 +24,10 @@ Sources:
 - No tax on Missouri taxable income at or below the minimum (RSMo 143.021: $111 in 2022; in 2023-2026 the
   first bracket, taxed at 0%).
 - Checked against PolicyEngine-US 2.68.0 (gov.states.mo.tax.income; variables mo_taxable_income,
-  mo_income_tax_before_credits, mo_federal_income_tax_deduction, mo_capital_gains_subtraction).
+  mo_income_tax_before_credits, mo_federal_income_tax_deduction, mo_capital_gains_subtraction): within
+  $0.05 on random single, joint and separate profiles for 2023-2025, before and after a harvested loss
+  (the federal tax it deducts comes from the product's federal engine, which uses the IRS Tax Table
+  below $100,000 of taxable income, as Form 1040 does).
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def tax(year: int, income: StateIncome) -> Decimal:
     if year >= _CAPITAL_GAIN_SUBTRACTION_FROM:
         mo_agi -= max(ZERO, income.capital_income)
     mo_agi = max(ZERO, mo_agi)
+    # The federal standard deduction (from the federal figures when it is not given).
     deduction = income.federal_standard_deduction or max(ZERO, income.agi - income.federal_taxable)
     share = _federal_tax_share(mo_agi)
     if share:

@@ -13,7 +13,8 @@ Sources:
   above $10,000 (HB 1 of 2025 sets 4.0% for 2026; Department of Revenue "Tax Rates, Exemptions &
   Deductions"; Form 80-100 instructions of 2022-2025, page 3).
 - Checked against PolicyEngine-US 2.68.0 (gov.states.ms.tax.income; variables ms_taxable_income_joint,
-  ms_income_tax_before_credits_unit).
+  ms_income_tax_before_credits_unit): within $0.01 on random single, joint (one earner) and separate
+  profiles for 2023-2025, before and after a harvested loss.
 """
 
 from __future__ import annotations

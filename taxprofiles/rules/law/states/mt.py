@@ -27,7 +27,8 @@ Two systems: SB 399 (2021) rewrote the tax from tax year 2024.
   brackets in 2026). The 2% capital gains credit ends with 2023.
 - 2024, 2025 and 2026 thresholds are the published ones (revenue.mt.gov tax tables and deductions).
 - Checked against PolicyEngine-US 2.68.0 (gov.states.mt.tax.income; variables mt_income_tax,
-  mt_regular_income_tax_joint, mt_capital_gains_tax_joint).
+  mt_regular_income_tax_joint, mt_capital_gains_tax_joint): within $0.01 on random single, joint and
+  separate profiles for 2023-2025, before and after a harvested loss.
 """
 
 from __future__ import annotations

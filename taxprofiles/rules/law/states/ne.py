@@ -16,7 +16,11 @@ Sources:
 - Nebraska tax is at most the federal tax liability (Form 1040N Federal Tax Liability Worksheet, 316 NAC
   22-003.01), for returns whose Nebraska adjustments are under $5,000, as here.
 - Checked against PolicyEngine-US 2.68.0 (gov.states.ne.tax.income; variables ne_taxable_income,
-  ne_income_tax_before_refundable_credits).
+  ne_income_tax_before_refundable_credits): within $0.01 on random single, joint and separate profiles
+  for 2023-2025, before and after a harvested loss, except where the federal-liability limit binds: there
+  the limit is the product's federal tax, taken from the IRS Tax Table below $100,000 of taxable income
+  as Form 1040 requires, while PolicyEngine computes the federal tax from the rate schedule (up to
+  about $3 apart).
 """
 
 from __future__ import annotations
@@ -104,4 +108,5 @@ def tax(year: int, income: StateIncome) -> Decimal:
     taxable = income.agi - _DEDUCTIONS[year][income.status]
     before_credits = _SCHEDULES[year][income.status].tax(taxable)
     after_credits = before_credits - _CREDITS[year] * income.persons
+    # Form 1040N Federal Tax Liability Worksheet: no more than the federal tax (regular tax and AMT).
     return cents(min(after_credits, income.federal_income_tax))

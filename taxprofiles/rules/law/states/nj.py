@@ -15,7 +15,8 @@ Sources:
   N.J.S.A. 54A:2-4; NJ-1040 instructions, "Filing requirements".
 - New Jersey does not index its brackets or exemptions: 2026 uses the 2025 law.
 - Checked against PolicyEngine-US 2.68.0 (gov.states.nj.tax.income; variables nj_gross_income,
-  nj_income_tax): within a cent on random single and joint profiles for 2023-2025.
+  nj_income_tax): within $0.01 on random single, joint and separate profiles for 2023-2025, before and
+  after a harvested loss.
 """
 
 from __future__ import annotations
