@@ -73,7 +73,7 @@ import taxprofiles.rules.capital
 import taxprofiles.rules.federal
 import taxprofiles.rules.federal_tax
 import taxprofiles.rules.harvest_value
-import taxprofiles.rules.state
+import taxprofiles.rules.state_tax
 from bench import _harness
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValue, HarvestValuer
@@ -83,7 +83,7 @@ RULE_MODULES = (
     taxprofiles.rules.federal_tax,
     taxprofiles.rules.federal,
     taxprofiles.rules.capital,
-    taxprofiles.rules.state,
+    taxprofiles.rules.state_tax,
 )
 
 TARGET_PER_SECOND = 50_000

@@ -93,7 +93,7 @@ import taxprofiles.rules.capital
 import taxprofiles.rules.federal
 import taxprofiles.rules.federal_tax
 import taxprofiles.rules.harvest_value
-import taxprofiles.rules.state
+import taxprofiles.rules.state_tax
 from bench import _harness
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Opportunity, Purchase, Replacement, ScanLot, ScanPolicy, scan_household
@@ -107,7 +107,7 @@ MEASURED_MODULES = (
     taxprofiles.rules.federal_tax,
     taxprofiles.rules.federal,
     taxprofiles.rules.capital,
-    taxprofiles.rules.state,
+    taxprofiles.rules.state_tax,
 )
 TARGET_SECONDS_PER_MILLION = 5.0
 TARGET_MEMORY_MIB = 2048

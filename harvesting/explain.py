@@ -28,6 +28,20 @@ SHORT_TERM_GAINS = "short-term gains"
 LONG_TERM_GAINS = "long-term gains"
 
 
+def stated_percent(saving: Decimal, dollars: Decimal) -> str:
+    """``saving / dollars`` as a percentage with the fewest decimals that, times ``dollars``, gives ``saving``
+    to the cent: "43.8%", "35%", "31.25%"."""
+    if not dollars:
+        return "0%"
+    rate = saving / dollars
+    for places in range(9):
+        shown = (rate * HUNDRED).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if (shown / HUNDRED * dollars).quantize(CENT, ROUND_HALF_UP) == saving:
+            break
+    text = f"{shown:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
 @dataclass(frozen=True, slots=True)
 class Offset:
     """One slice of the loss: ``dollars`` of ``what``, which saved ``saving`` federal tax.
@@ -46,14 +60,7 @@ class Offset:
 
     @property
     def stated_rate(self) -> str:
-        """The rate as a percentage with the fewest decimals (one at least when it has any) that, times the
-        slice's dollars, gives its saving to the cent: "43.8%", "35%", "31.25%"."""
-        for places in range(9):
-            shown = (self.rate * HUNDRED).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-            if (shown / HUNDRED * self.dollars).quantize(CENT, ROUND_HALF_UP) == self.saving:
-                break
-        text = f"{shown:f}"
-        return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+        return stated_percent(self.saving, self.dollars)
 
     @property
     def stated_fraction(self) -> Decimal:
@@ -76,6 +83,11 @@ class Explanation:
     state_rate: Decimal = ZERO
     tax_year: int = 0
     ranked_value: Decimal | None = None  # what the scan credited it with, after the household's better harvests
+
+    @property
+    def state_stated_rate(self) -> str:
+        """The state saving as a share of the loss: the state's effective rate on this harvest."""
+        return stated_percent(self.state_savings, self.loss)
 
     @property
     def ranked_lower(self) -> bool:

@@ -21,6 +21,7 @@ from harvesting.models import Order, OrderStatus
 from portfolios.models import RealizedSale, Term, WashSaleMatch
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.harvest_value import HarvestValue
+from taxprofiles.rules.state_tax import state_label, state_notes
 from taxprofiles.selectors import profiles_for_year
 from taxprofiles.services import platform_realized_gains_many, valuer_for_profile
 
@@ -224,6 +225,8 @@ class Savings:
     value: HarvestValue | None = None
     gains_offset: Decimal = ZERO
     ordinary_offset: Decimal = ZERO
+    state_notes: tuple[str, ...] = ()  # what the state figure simplifies, printed under it
+    state_name: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -284,6 +287,8 @@ def harvest_savings(year: int, found: Sequence[Harvest]) -> BookSavings:
             value,
             gains_offset=gains_offset,
             ordinary_offset=after.loss_deducted - before.loss_deducted,
+            state_notes=state_notes(year, valuer.state, valuer.city),
+            state_name=state_label(valuer.state, valuer.city),
         )
     return BookSavings(year, result)
 

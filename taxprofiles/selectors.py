@@ -10,6 +10,7 @@ from portfolios.models import Household
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.federal import NIIT_RATE
 from taxprofiles.rules.harvest_value import HarvestValue
+from taxprofiles.rules.state_tax import state_label, state_notes
 from taxprofiles.services import valuer_for_profile
 
 ILLUSTRATIVE_LOSS = Decimal("10000")
@@ -23,6 +24,8 @@ class TaxSummary:
     short_term: HarvestValue
     long_term: HarvestValue
     loss: Decimal = ILLUSTRATIVE_LOSS
+    state_notes: tuple[str, ...] = ()  # what the state figures simplify
+    state_name: str = ""
 
     @property
     def short_term_rate(self) -> Decimal:
@@ -60,6 +63,8 @@ def tax_summary(profile: TaxProfile) -> TaxSummary:
         profile=profile,
         short_term=valuer.value(st_loss=ILLUSTRATIVE_LOSS),
         long_term=valuer.value(lt_loss=ILLUSTRATIVE_LOSS),
+        state_notes=state_notes(profile.tax_year, valuer.state, valuer.city),
+        state_name=state_label(valuer.state, valuer.city),
     )
 
 

@@ -130,6 +130,14 @@ def state_name(state: str) -> str:
     return module.NAME if module else state
 
 
+def state_label(state: str, city: str = "") -> str:
+    """The state's name, with the city when its tax is included ("New York and New York City")."""
+    if not state:
+        return ""
+    name = state_name(state)
+    return f"{name} and {CITIES[city][1]}" if city else name
+
+
 def law_year(year: int, state: str) -> int:
     """The year whose state law values ``year``: that year, or the nearest year the state's module has."""
     module = _MODULES.get(state)
