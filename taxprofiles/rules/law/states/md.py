@@ -114,14 +114,17 @@ _ZERO = D(0)
 YEARS = (2022, 2023, 2024, 2025, 2026)
 
 
+_FULL, _HALF, _QUARTER = D(3_200), D(1_600), D(800)
+
+
 def _exemption_each(status: str, agi: Decimal) -> Decimal:
     first = _EXEMPTION_STEPS[status]
     if agi <= first:
-        return D(3_200)
+        return _FULL
     if agi <= first + _STEP:
-        return D(1_600)
-    if agi <= first + 2 * _STEP:
-        return D(800)
+        return _HALF
+    if agi <= first + _STEP + _STEP:
+        return _QUARTER
     return _ZERO
 
 

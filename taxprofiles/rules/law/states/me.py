@@ -89,6 +89,7 @@ _SCHEDULES = {
 _DEDUCTIONS = {year: by_status(amounts) for year, amounts in _STANDARD_DEDUCTION.items()}
 _DEDUCTION_STARTS = {year: by_status(starts) for year, starts in _DEDUCTION_PHASEOUT_START.items()}
 _EXEMPTION_STARTS = {year: by_status(starts) for year, starts in _EXEMPTION_PHASEOUT_START.items()}
+_EXEMPTIONS = {year: D(amount) for year, amount in _EXEMPTION.items()}
 _ONE = D(1)
 _ZERO = D(0)
 
@@ -106,11 +107,10 @@ def tax(year: int, income: StateIncome) -> Decimal:
     deduction = _DEDUCTIONS[year][status] * _kept(
         agi, _DEDUCTION_STARTS[year][status], _DEDUCTION_PHASEOUT_WIDTH[status]
     )
-    exemption = (
-        D(_EXEMPTION[year])
-        * income.persons
-        * _kept(agi, _EXEMPTION_STARTS[year][status], _EXEMPTION_PHASEOUT_WIDTH[status])
-    )
+    exemption = _EXEMPTIONS[year] * income.persons
+    exemption_start = _EXEMPTION_STARTS[year][status]
+    if agi > exemption_start:
+        exemption *= _kept(agi, exemption_start, _EXEMPTION_PHASEOUT_WIDTH[status])
     taxable = agi - deduction - exemption
     surtax = _ZERO
     if year in _SURCHARGE_RATE and taxable > _SURCHARGE_START[status]:
