@@ -17,6 +17,10 @@ Sources:
   income tax (Form 8960 line 17), less refundable credits (none for these households). The net investment
   income tax is computed here as on Form 8960: 3.8% of the smaller of qualified dividends plus capital
   income and federal AGI above $200,000 ($250,000 joint, $125,000 separate).
+- PolicyEngine-US 2.68.0 gives every Alabama filer the larger of the standard deduction and Alabama
+  itemized deductions, which include the employee's Social Security and Medicare taxes (§40-18-15(a)(3));
+  this module takes the standard deduction (the product's general simplification), so it is higher than
+  PolicyEngine by 5% of the payroll tax less the standard deduction for wage earners.
 - Checked against PolicyEngine-US 2.68.0 (gov.states.al.tax.income; variables al_agi,
   al_standard_deduction, al_federal_income_tax_deduction, al_income_tax_before_non_refundable_credits).
 """
@@ -44,6 +48,8 @@ SIMPLIFICATIONS = (
     "Alabama AGI is taken to be the federal AGI with capital losses deducted in full (no other Alabama "
     "additions or subtractions)",
     "the deducted net investment income tax counts only qualified dividends and capital gains as investment income",
+    "Alabama itemized deductions are not modelled: a wage earner who itemizes in Alabama can also deduct the "
+    "Social Security and Medicare taxes withheld from wages, which lowers the tax but not a harvest's saving",
     "Alabama credits (e.g. for taxes paid to other states) are not modelled",
 )
 
@@ -54,9 +60,9 @@ _SCHEDULE = schedules(
     }
 )
 _DEDUCTION_MOST = by_status({SINGLE: 3_000, JOINT: 8_500, SEPARATE: 4_250, HEAD: 5_200})
-_DEDUCTION_LEAST = by_status({SINGLE: 2_500, JOINT: 5_000})
-_DEDUCTION_START = by_status({SINGLE: 25_500, SEPARATE: 12_750})
-_DEDUCTION_STEP = by_status({SINGLE: 500, SEPARATE: 250})
+_DEDUCTION_LEAST = by_status({SINGLE: 2_500, JOINT: 5_000, HEAD: 2_500})
+_DEDUCTION_START = by_status({SINGLE: 25_500, JOINT: 25_500, SEPARATE: 12_750})
+_DEDUCTION_STEP = by_status({SINGLE: 500, JOINT: 500, SEPARATE: 250})
 _DEDUCTION_PER_STEP = by_status({SINGLE: 25, JOINT: 175, SEPARATE: 88, HEAD: 135})
 _EXEMPTION = by_status({SINGLE: 1_500, JOINT: 3_000, HEAD: 3_000})
 _NIIT_RATE = D("0.038")

@@ -35,7 +35,7 @@ Sources:
 from __future__ import annotations
 
 from bisect import bisect_right
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from taxprofiles.rules.law.states.common import (
     HEAD,
@@ -47,8 +47,20 @@ from taxprofiles.rules.law.states.common import (
     brackets,
     by_status,
     cents,
-    phase_down,
 )
+
+
+def _phase_down(amount: Decimal, income: Decimal, start: Decimal, step: Decimal, per_step: Decimal) -> Decimal:
+    """``amount`` less ``per_step`` for each ``step`` or part of one of ``income`` above ``start``, not below 0.
+
+    (``common.phase_down`` counts the steps with Decimal ``//``, which truncates toward zero: it misses the
+    part step.)
+    """
+    if income <= start:
+        return amount
+    steps = ((income - start) / step).to_integral_value(ROUND_CEILING)
+    return max(ZERO, amount - steps * per_step)
+
 
 STATE = "AR"
 NAME = "Arkansas"
@@ -168,7 +180,7 @@ def formula_tax(year: int, net_income: Decimal) -> Decimal:
         return rates[i] * net_income - reductions[i]
     if net_income <= _2026_HIGH_FROM:
         return _2026_MARGINAL.tax(net_income)
-    rows = -((_2026_HIGH_FROM - net_income) // _2026_ADJUSTMENT_ROW) - 1  # full rows above the first
+    rows = ((net_income - _2026_HIGH_FROM) / _2026_ADJUSTMENT_ROW).to_integral_value(ROUND_CEILING) - 1
     adjustment = max(ZERO, _2026_ADJUSTMENT_START - rows * _2026_ADJUSTMENT_STEP)
     return _2026_HIGH.tax(net_income) - adjustment
 
@@ -196,7 +208,7 @@ def tax(year: int, income: StateIncome) -> Decimal:
     credits = _PERSONAL_CREDIT * (income.persons + (1 if status == HEAD else 0))
     if year in _RELIEF_STARTS:
         step, per_step, most = (D(2_000), D(20), D(300)) if joint else (D(1_000), D(10), D(150))
-        credits += phase_down(most, net_income, _RELIEF_STARTS[year][status], step, per_step)
+        credits += _phase_down(most, net_income, _RELIEF_STARTS[year][status], step, per_step)
     per_step = D(10) if joint else D(5)
-    credits += phase_down(D(120) if joint else D(60), net_income, _QUALIFIED_STARTS[year], D(100), per_step)
+    credits += _phase_down(D(120) if joint else D(60), net_income, _QUALIFIED_STARTS[year], D(100), per_step)
     return cents(before_credits - credits)

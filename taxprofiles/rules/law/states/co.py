@@ -12,6 +12,9 @@ Sources:
   federal AGI is $400,000 or more (2022) or $300,000 or more (2023 onwards) adds back the federal standard
   or itemized deduction above $30,000 single / $60,000 joint (2022), $12,000 / $16,000 (2023-2025), and
   $1,000 / $2,000 (2026, HB25-1274 §18, in effect since Proposition MM passed in November 2025).
+- PolicyEngine-US 2.68.0 itemizes federally when the state income tax in SALT beats the standard
+  deduction, which changes federal taxable income; this module takes federal taxable income as the
+  product's federal return computes it.
 - Checked against PolicyEngine-US 2.68.0 (gov.states.co.tax.income; variables co_taxable_income,
   co_federal_deduction_addback, co_income_tax_before_non_refundable_credits).
 """

@@ -12,6 +12,10 @@ Sources:
 - Rates (D.C. Code §47-1806.03(a)(10); the D-40 tax rate schedule, 2022-2025), one schedule for every
   filing status: 4% to $10,000, 6% to $40,000, 6.5% to $60,000, 8.5% to $250,000, 9.25% to $500,000,
   9.75% to $1,000,000 and 10.75% above. Not indexed: 2026 is the same.
+- DC requires itemizing on the D-40 when the federal return itemizes (D-40 instructions, line 16).
+  PolicyEngine-US 2.68.0 itemizes federally whenever the state income tax in SALT beats the federal
+  standard deduction, and then allows no DC deduction (DC itemized deductions leave state income taxes
+  out); this module follows the product's federal return, which takes the standard deduction.
 - Checked against PolicyEngine-US 2.68.0 (gov.states.dc.tax.income; variables dc_standard_deduction,
   dc_taxable_income_joint, dc_income_tax_before_credits).
 """
