@@ -7,7 +7,7 @@ Sources:
 - Standard deduction: KRS 141.081 ($1,700 in 1999, indexed), one per return (Form 740 line 10):
   $2,770 (2022), $2,980 (2023), $3,160 (2024), $3,270 (2025), $3,360 (2026, Department of Revenue
   announcement of September 4, 2025).
-- Kentucky AGI starts from federal AGI (KRS 141.010(9)); capital gains are taxed as ordinary income,
+- Kentucky AGI starts from federal AGI (KRS 141.010); capital gains are taxed as ordinary income,
   with the federal $3,000 loss limit.
 - The personal tax credits of KRS 141.020(3) are only for filers 65 or older, blind, or in the
   National Guard; the family size tax credit (KRS 141.066) ends at 133% of the poverty level.

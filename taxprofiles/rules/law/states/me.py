@@ -19,7 +19,7 @@ Sources:
   with federal AGI below $50,000, $75,000 head of household, $100,000 joint) is a direct payment from
   a Special Revenue Fund (Sec. T-1, sub-§3), not a tax credit: it is not included here, although
   PolicyEngine-US 2.68.0 counts it among Maine's refundable credits (state_income_tax).
-- Maine AGI starts from federal AGI (36 M.R.S. §5102(1-C)); capital gains are taxed as ordinary
+- Maine AGI starts from federal AGI (36 M.R.S. §5102 and §5122); capital gains are taxed as ordinary
   income with the federal $3,000 loss limit.
 """
 

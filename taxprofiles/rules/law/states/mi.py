@@ -1,7 +1,7 @@
 """Michigan income tax (Form MI-1040), 2022-2026.
 
 Sources:
-- Rate: MCL 206.51(1) (4.25%), with the rate cut MCL 206.51(1)(c) triggers when general fund revenue
+- Rate: MCL 206.51(1) (4.25%), with the rate cut MCL 206.51(1) triggers when general fund revenue
   grows faster than inflation: 4.05% for 2023 only (Treasury notice of March 29, 2023, MI-1040
   instructions 2023 p. 3); 4.25% for 2024 (MI-1040 instructions 2024 p. 3), 2025 (Treasury notice
   of May 1, 2025) and 2026 (Treasury notice of April 15, 2026: no reduction).
@@ -10,7 +10,7 @@ Sources:
   $5,600 (2024), $5,800 (2025), $5,900 (2026, Form 446 withholding guide 2026).
 - Michigan's income starts from federal AGI (MCL 206.30(1), MI-1040 line 10) and taxes capital
   gains as ordinary income, with the federal $3,000 loss limit. Its standard deduction
-  (MCL 206.30(9)) and the deduction of interest, dividends and gains (MCL 206.30(1)(s)) are only
+  and the deduction of interest, dividends and gains (both MCL 206.30) are only
   for filers born before 1946 (or retirees), not modelled here.
 - City income taxes (Detroit, Grand Rapids, Lansing and the other cities under the City Income
   Tax Act, MCL 141.501 ff.) are separate returns and are not included.
