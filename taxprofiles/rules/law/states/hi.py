@@ -42,6 +42,9 @@ NAME = "Hawaii"
 YEARS = (2022, 2023, 2024, 2025, 2026)
 SIMPLIFICATIONS = (
     "Hawaii AGI is taken to be the federal AGI (no Hawaii additions or subtractions)",
+    "Hawaii itemized deductions are not modelled, including the deduction of state income tax allowed below "
+    "a federal AGI of $100,000 ($200,000 joint, $150,000 head of household; HRS 235-2.4(k)), which can lower "
+    "the Hawaii tax of a client under those limits",
     "the Hawaii earned income credit and the low-income renters' and dependent care credits are not modelled",
 )
 

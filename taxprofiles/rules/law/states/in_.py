@@ -3,7 +3,7 @@
 Sources:
 - Starting point: federal adjusted gross income (IC 6-3-1-3.5(a); IT-40 line 1). Indiana taxes capital
   gains as ordinary income and follows the federal $3,000 loss limit.
-- Rate: IC 6-3-2-1(b) as amended by HEA 1001-2022 and HEA 1001-2023: 3.23% for 2022, 3.15% for 2023,
+- Rate: IC 6-3-2-1(b) as amended by HEA 1002-2022 and HEA 1001-2023: 3.23% for 2022, 3.15% for 2023,
   3.05% for 2024, 3.00% for 2025, 2.95% for 2026.
 - Personal exemption: $1,000 for the filer and for the spouse on a joint return (IC 6-3-1-3.5(a)(3)-(4);
   IT-40 Schedule 3 / line 5).
