@@ -17,6 +17,12 @@ Sources:
   $10,000 for single and head-of-household filers too (deductions/federal_income_tax/cap.yaml); this
   module keeps the statute's $5,000, which no real return reaches (15% of the federal tax of an AGI
   under $100,000 is far below $5,000).
+- The federal tax deducted is the tax "under chapter 1 of the Internal Revenue Code" (143.171.2; Form
+  1040 line 22): the regular tax and the AMT, without the 3.8% net investment income tax (IRC 1411,
+  chapter 2A, Form 1040 line 23). PolicyEngine-US 2.68.0 deducts its share of the NIIT too (variable
+  mo_federal_income_tax_deduction uses income_tax): from 2025, when large capital gains are subtracted
+  from Missouri AGI but still raise the federal NIIT, its Missouri tax is lower (by $18.16 on a joint
+  return with $45,000 of wages and a $259,700 net gain in 2025); this module follows the statute.
 - Rates: RSMo 143.011 (5.3% top rate in 2022; 4.95% from 2023 by SB 3 of 2022; 4.8% in 2024 and 4.7% in
   2025 by the revenue triggers of 143.011.3), brackets indexed under 143.011 and published in the Tax
   Chart of the MO-1040 instructions of each year (2022-2025, page 26); 2026: the Department of Revenue's
