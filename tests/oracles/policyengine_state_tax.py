@@ -17,8 +17,9 @@ prints a JSON list, in the same order, of ``{"id", "state_income_tax",
 
 Each profile is one household of one adult aged 40 (two on a joint return, the spouse without income)
 in the state, with no dependents, no rent or property tax and no other income, so the state return
-holds only wages, capital gains and losses and qualified dividends. A separate return is a tax unit of
-one whose ``filing_status`` is set to SEPARATE. All profiles of a year are computed in one Simulation.
+holds only wages, capital gains and losses and qualified dividends. Every tax unit's ``filing_status``
+is given (a separate return is a tax unit of one filing SEPARATE). All profiles of a year are computed
+in one Simulation.
 """
 
 from __future__ import annotations
@@ -71,13 +72,18 @@ def situation(profiles: list[dict[str, Any]]) -> dict[str, Any]:
             }
             members.append(spouse)
         unit = f"u{i:05d}"
-        tax_unit: dict[str, Any] = {"members": members}
-        if p["status"] == "married_separate":
-            tax_unit["filing_status"] = {year: STATUSES[p["status"]]}
-        groups["tax_units"][unit] = tax_unit
+        # Given for every unit: an input given for some units of a Simulation gives the others the default
+        # (SINGLE), not the formula's value.
+        groups["tax_units"][unit] = {"members": members, "filing_status": {year: STATUSES[p["status"]]}}
         groups["spm_units"][unit] = {"members": members}
         groups["families"][unit] = {"members": members}
         groups["marital_units"][unit] = {"members": members}
+        # Oregon's kicker (surplus credit) on a 2023 or 2025 return is a share of the prior year's tax
+        # (OR-40 instructions; 44.28% in 2023, 9.863% in 2025), which a harvest this year does not change
+        # and the product does not know. Without this input PolicyEngine takes this year's tax instead.
+        tax_unit_inputs = groups["tax_units"][unit]
+        if p["state"] == "OR":
+            tax_unit_inputs["or_tax_before_credits_in_prior_year"] = {year: 0}
         groups["households"][unit] = {"members": members, "state_name": {year: p["state"]}, "in_nyc": {year: False}}
     return {"people": people, **groups}
 
