@@ -76,9 +76,11 @@ def test_hi_single_long_term_gain_capped_at_7_25_percent_2024() -> None:
 
 
 def test_hi_joint_capital_loss_2025_brackets() -> None:
-    # AGI 147,000 - 8,800 standard - 2 x 1,144 = 135,912. Tax on 96,000 (Act 46 joint brackets):
-    # 268.80 + 307.20 + 528 + 614.40 + 1,632 + 1,728 = 5,078.40, + 39,912 x 7.6% = 3,033.312: 8,111.71.
-    assert state_income_tax(2025, "HI", income(2025, "married_joint", 150_000, st=-10_000)) == D("8111.71")
+    # AGI 250,000 - 3,000 = 247,000 (above the $200,000 limit for deducting state income tax, so the
+    # standard deduction is the rule): 247,000 - 8,800 standard - 2 x 1,144 = 235,912. Tax on 96,000
+    # (Act 46 joint brackets): 268.80 + 307.20 + 528 + 614.40 + 1,632 + 1,728 = 5,078.40,
+    # + 139,912 x 7.6% = 10,633.312: 15,711.71.
+    assert state_income_tax(2025, "HI", income(2025, "married_joint", 250_000, st=-10_000)) == D("15711.71")
 
 
 def test_hi_harvested_long_term_loss_saves_7_25_percent() -> None:
