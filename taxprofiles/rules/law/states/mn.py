@@ -18,8 +18,18 @@ Sources:
 - The personal exemption is for dependents only (Minn. Stat. §290.0121): nothing for a filer or spouse.
 - Minnesota taxable income starts from federal AGI (Minn. Stat. §290.01, subd. 19); capital gains are
   taxed as ordinary income with the federal $3,000 loss limit.
-- The Minnesota AMT (Minn. Stat. §290.091: 6.75% of AGI above an exemption) is below the regular tax
-  for anyone with only wages, dividends and gains taking the standard deduction, so it is not computed.
+- Alternative minimum tax: Minn. Stat. §290.091, 6.75% of alternative minimum taxable income (here the
+  federal AGI: no preferences or itemized deductions) above the exemption, less the regular tax. The
+  exemption (subd. 3, indexed: 2022 $82,150 joint / $61,610 single and head / $41,080 separate; 2023
+  $87,960 / $65,970 / $43,990; 2024 $92,710 / $69,530 / $46,360; 2025 $95,390 / $71,540 / $47,700;
+  2026 $97,470 / $73,100 / $48,740; Schedule M1MT) is reduced by 25% of the income above $150,000
+  joint, $112,500 single and head, $75,000 separate, the phase-out of IRC §55(d)(3) that subd. 3
+  incorporates. For 2026 PolicyEngine-US 2.68.0 applies the federal 50% rate of the 2025 federal act
+  (P.L. 119-21) instead; Minnesota's IRC reference date (Minn. Stat. §290.01, subd. 31) precedes that
+  act, so this module keeps 25%: then, with the standard deduction, the AMT never exceeds the regular
+  tax on wages, dividends and gains (checked 2022-2026, AGI $40,000-$1,600,000). Under PolicyEngine's
+  50% it does for 2026 head-of-household and joint returns near the end of the phase-out (up to about
+  $1,100 more tax at $270,000 of AGI, head of household).
 """
 
 from __future__ import annotations
@@ -99,6 +109,16 @@ _REDUCTION = {
 _LOW_RATE = D("0.03")
 _HIGH_RATE = D("0.10")
 _MAX_SHARE = D("0.8")
+_AMT_RATE = D("0.0675")
+_AMT_PHASEOUT_RATE = D("0.25")
+_AMT_EXEMPTION = {
+    2022: by_status({SINGLE: 61_610, JOINT: 82_150, HEAD: 61_610, SEPARATE: 41_080}),
+    2023: by_status({SINGLE: 65_970, JOINT: 87_960, HEAD: 65_970, SEPARATE: 43_990}),
+    2024: by_status({SINGLE: 69_530, JOINT: 92_710, HEAD: 69_530, SEPARATE: 46_360}),
+    2025: by_status({SINGLE: 71_540, JOINT: 95_390, HEAD: 71_540, SEPARATE: 47_700}),
+    2026: by_status({SINGLE: 73_100, JOINT: 97_470, HEAD: 73_100, SEPARATE: 48_740}),
+}
+_AMT_PHASEOUT_START = by_status({SINGLE: 112_500, JOINT: 150_000, HEAD: 112_500, SEPARATE: 75_000})
 _NIIT_RATE = D("0.01")
 _NIIT_START = D(1_000_000)
 _ZERO = D(0)
@@ -149,6 +169,11 @@ def tax(year: int, income: StateIncome) -> Decimal:
     agi = income.agi
     taxable = agi - _standard_deduction(year, status, agi)
     total = _SCHEDULES[year][status].tax(taxable)
+    exemption = _AMT_EXEMPTION[year][status]
+    start = _AMT_PHASEOUT_START[status]
+    if agi > start:
+        exemption = max(_ZERO, exemption - (agi - start) * _AMT_PHASEOUT_RATE)
+    total = max(total, (agi - exemption) * _AMT_RATE)
     if year >= 2024:
         investment = income.qualified_dividends + income.capital_income
         if investment > _NIIT_START:
