@@ -14,9 +14,12 @@ Sources:
 - 2022 resident tax relief credit: $350, or $700 on a joint return (N.D.C.C. §57-38-01.37, H.B. 1515
   (2021); Form ND-1 line 20, 2022 booklet page 16), nonrefundable.
 - 2026: the brackets of the Tax Commissioner's 2026 Form ND-1ES tax rate schedules.
-- PolicyEngine-US 2.68.0 subtracts 40% of min(long-term gain, net gain) even when that is a loss, which adds
-  40% of a net long-term loss to North Dakota income; the statute's "net long-term capital gain" (IRC
-  §1222(7)) is never negative, so this module subtracts nothing for a loss.
+- PolicyEngine-US 2.68.0 subtracts 40% of min(long-term gain, net gain) even when that is a loss, which
+  cancels the 40% dividend exclusion (and can add to North Dakota income); the statute's "net long-term
+  capital gain" (IRC §1222(7)) is never negative, so this module subtracts nothing for a loss and keeps the
+  dividend exclusion. Measured: up to $376 more tax in PolicyEngine on such returns (2025 joint return with
+  $133,300 wages, a $56,646 net loss of which $2,789 long-term, $48,193 qualified dividends); every other
+  profile agrees within a cent.
 """
 
 from __future__ import annotations

@@ -12,6 +12,12 @@ Sources:
   from 2024 (2024 and 2025 Form 511 tax tables).
 - 2026: H.B. 2764 (2025), section amending 68 O.S. §2355: 0% up to $3,750 ($7,500 joint and head of
   household), 2.5% to $4,900 ($9,800), 3.5% to $7,200 ($14,400), 4.5% above.
+- Oklahoma requires its itemized deductions when the federal return itemizes (68 O.S. §2358(A)(6)), and
+  they leave out state income taxes. PolicyEngine-US 2.68.0 itemizes federally whenever the state income
+  tax makes itemizing larger (no other deductions in its profiles), then gives Oklahoma no deduction at
+  all; this module follows the product's input (the federal standard deduction, so Oklahoma's), which
+  puts it $301.63 (6,350 x 4.75%) below PolicyEngine on those single returns (2025 single, $84,200 wages,
+  $364,533 of gains). Every other profile agrees within a cent.
 """
 
 from __future__ import annotations
