@@ -29,6 +29,9 @@ PROFILES: dict[str, tuple[str, str, int, int, int, int | None]] = {
     "Lindqvist Household": ("single", "CO", 1250000, 300000, 600000, 140000),
 }
 
+# Households that pay a city's income tax besides their state's.
+CITY = {"Bennett Household": "nyc"}
+
 
 @transaction.atomic
 def demo_tax_profiles(firm: Firm) -> int:
@@ -43,6 +46,7 @@ def demo_tax_profiles(firm: Firm) -> int:
                 defaults={
                     "filing_status": status,
                     "state": state,
+                    "city": CITY.get(household.name, ""),
                     "wages": Decimal(wages),
                     "st_gains_realized": Decimal(st_gains),
                     "lt_gains_realized": Decimal(lt_gains),

@@ -74,7 +74,15 @@ def situation(profiles: list[dict[str, Any]]) -> dict[str, Any]:
         unit = f"u{i:05d}"
         # Given for every unit: an input given for some units of a Simulation gives the others the default
         # (SINGLE), not the formula's value.
-        groups["tax_units"][unit] = {"members": members, "filing_status": {year: STATUSES[p["status"]]}}
+        # The product's profiles here take the federal standard deduction (no itemized deductions given); without
+        # this input PolicyEngine itemizes whenever the state tax alone, as a SALT deduction, beats the standard
+        # deduction, which changes the state return of DC, VA, SC, GA and CO (no itemizing there allows no state
+        # standard deduction, or adds a deduction back).
+        groups["tax_units"][unit] = {
+            "members": members,
+            "filing_status": {year: STATUSES[p["status"]]},
+            "tax_unit_itemizes": {year: False},
+        }
         groups["spm_units"][unit] = {"members": members}
         groups["families"][unit] = {"members": members}
         groups["marital_units"][unit] = {"members": members}

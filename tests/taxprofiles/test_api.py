@@ -78,7 +78,7 @@ def test_the_richer_fields_update_a_profile_and_keep_what_they_do_not_name(alice
     assert (profile.state, profile.st_carryforward, profile.wages, profile.source) == (
         "CA", Decimal("4000.50"), Decimal("250000.00"), "advisor",
     )  # fmt: skip
-    assert response.json()["rates"]["state_rate"] == "0.1330"
+    assert response.json()["rates"]["state_rate"] == "0.0930"  # 250,000 of wages: the 9.3% bracket
     assert api.get("/api/tax_profiles/SMITH-1").json() == {**response.json(), "client_id": "SMITH-1"}
 
 

@@ -111,6 +111,15 @@ def test_new_york_city_adds_its_own_brackets_less_the_school_tax_credits() -> No
     assert v.state_rate == D("0.0965")  # 6% + 3.876% - 0.228%
 
 
+def test_new_yorks_2023_inflation_refund_depends_on_agi() -> None:
+    # 2023 single, wages 140,000: the schedule and recapture, less the $150 refund (AGI up to 150,000).
+    near = valuer(2023, "single", "NY", 140000, st=15000)
+    # A 10,000 short-term loss takes AGI from 155,000 to 145,000: the refund of 150 returns.
+    value = near.value(st_loss=D(10000))
+    without_refund = valuer(2024, "single", "NY", 140000, st=15000).value(st_loss=D(10000))
+    assert value.state_savings - without_refund.state_savings == D("150.00")
+
+
 def test_a_city_must_belong_to_the_state() -> None:
     assert check_city("NY", " NYC ") == "nyc"
     with pytest.raises(UnknownState, match="unknown city 'nyc' for state CA"):
@@ -118,14 +127,15 @@ def test_a_city_must_belong_to_the_state() -> None:
 
 
 def test_massachusetts_taxes_short_term_gains_apart_and_adds_the_surtax() -> None:
-    # 2024 single, wages 250,000 and a 40,000 short-term gain: (250,000 - 4,400) x 5% + 40,000 x 8.5%.
+    # 2024 single, wages 250,000 and a 40,000 short-term gain: (250,000 - 2,000 of Social Security and Medicare
+    # - 4,400) x 5% = 12,180 + 40,000 x 8.5% = 3,400.
     v = valuer(2024, "single", "MA", 250000, st=40000)
-    assert v.state_before == D("15680.00")
+    assert v.state_before == D("15580.00")
     assert v.value(st_loss=D(10000)).state_savings == D("850.00")  # 8.5%, not 5%
     # A short-term loss beyond the gains does not reach wages in Massachusetts.
     assert v.value(st_loss=D(50000)).state_savings == D("3400.00")
-    # Wages 1,000,000 and a 200,000 long-term gain: 1,195,600 x 5% + 4% of the 141,850 above 1,053,750.
-    assert valuer(2024, "single", "MA", 1000000, lt=200000).state_before == D("65454.00")
+    # Wages 1,000,000 and a 200,000 long-term gain: 1,193,600 x 5% + 4% of the 139,850 above 1,053,750.
+    assert valuer(2024, "single", "MA", 1000000, lt=200000).state_before == D("65274.00")
 
 
 def test_washington_taxes_long_term_gains_above_its_deduction_with_the_2025_surcharge() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 D = Decimal
 ZERO = D(0)
@@ -112,7 +112,9 @@ def by_status(values: Mapping[str, int | str] | int | str) -> dict[str, Decimal]
     return out
 
 
-def schedules(values: Mapping[str, Sequence[tuple[int | str, str]]] | Sequence[tuple[int | str, str]]) -> dict[str, Brackets]:
+def schedules(
+    values: Mapping[str, Sequence[tuple[int | str, str]]] | Sequence[tuple[int | str, str]],
+) -> dict[str, Brackets]:
     """Brackets per filing status: one schedule for all, or a mapping (separate and head default to single)."""
     if not isinstance(values, Mapping):
         one = brackets(*values)
@@ -132,5 +134,6 @@ def phase_down(amount: Decimal, income: Decimal, start: Decimal, step: Decimal, 
     """Reduce ``amount`` by ``per_step`` for each ``step`` (or part of one) of ``income`` above ``start``."""
     if income <= start:
         return amount
-    steps = -((start - income) // step)  # ceiling
+    # "or fraction thereof": the number of steps rounds up (Decimal's // truncates toward zero).
+    steps = ((income - start) / step).to_integral_value(ROUND_CEILING)
     return max(ZERO, amount - steps * per_step)

@@ -9,6 +9,9 @@ Sources:
   and TIR 25-1); 2026 is the 2025 figure until DOR publishes it. The surtax does not apply to 2022.
 - Personal exemptions: c. 62 §3(B)(b): $4,400 single and separate, $6,800 head of household, $8,800
   joint (not indexed).
+- The deduction for Social Security and Medicare contributions (and other retirement contributions), up to
+  $2,000 per earner: c. 62 §3(B)(a)(9); taken here as the smaller of $2,000 and 7.65% of ordinary income,
+  once per return (the product does not know a second earner's wages).
 - Losses: Schedule B and D netting (c. 62 §2(b), (c)(3)): a net short-term loss offsets long-term gains and
   a net long-term loss short-term gains; up to $2,000 of the remaining loss offsets interest and dividends
   (taken here against qualified dividends, the dividends the product knows); no loss offsets wages.
@@ -27,6 +30,7 @@ YEARS = (2022, 2023, 2024, 2025, 2026)
 SIMPLIFICATIONS = (
     "Massachusetts' own loss carryovers are taken to be the federal ones",
     "no-tax status and the limited income credit (low incomes only) are not modelled",
+    "the deduction for Social Security and Medicare contributions is taken once, for one earner",
 )
 
 _FIVE = D("0.05")
@@ -35,6 +39,8 @@ _SURTAX_FROM = {2023: D(1_000_000), 2024: D(1_053_750), 2025: D(1_083_150), 2026
 _SURTAX = D("0.04")
 _EXEMPTION = by_status({SINGLE: 4_400, JOINT: 8_800, HEAD: 6_800})
 _LOSS_AGAINST_DIVIDENDS = D(2_000)
+_FICA_DEDUCTION = D(2_000)
+_FICA_RATE = D("0.0765")
 ZERO = D(0)
 
 
@@ -50,7 +56,9 @@ def tax(year: int, income: StateIncome) -> Decimal:
     # The exemption reduces Part B, then Part A (dividends, then short-term gains), then Part C.
     exemption = _EXEMPTION[income.status]
     parts = []
-    for amount in (max(ZERO, income.ordinary), dividends, short, long):
+    part_b = max(ZERO, income.ordinary)
+    part_b -= min(_FICA_DEDUCTION, part_b * _FICA_RATE)
+    for amount in (part_b, dividends, short, long):
         used = min(amount, exemption)
         exemption -= used
         parts.append(amount - used)

@@ -16,6 +16,10 @@ Sources:
   $30,172).
 - New York taxes capital gains as ordinary income and follows the federal $3,000 loss limit (its AGI
   starts from the federal AGI, Tax Law §612).
+- The inflation refund for tax year 2023: Tax Law §606(qqq) (FY2026 budget, Ch. 59, L. 2025, Part HH):
+  $200 for a single, separate or head-of-household return with New York AGI up to $75,000, $150 up to
+  $150,000; $400 joint up to $150,000, $300 up to $300,000. It is refundable and paid from the 2023 return,
+  so it is part of that year's tax here; a harvest that moves AGI across a threshold changes it.
 - New York City: Administrative Code §11-1701 (rates 3.078% to 3.876%, not indexed), its school tax
   credit ($63, $125 joint, for income up to $250,000) and the rate-reduction amount (0.171% and 0.228% of
   taxable income up to $500,000), Form IT-201 lines 47-48 and their instructions.
@@ -67,6 +71,9 @@ _RECAPTURE_FROM = D(107_650)
 _PHASE_IN = D(50_000)
 _FOUR_PLACES = D("0.0001")
 _FIRST = 4  # the 6% bracket: the first whose benefit is recaptured (the lower brackets recapture with it)
+
+_ONE = (D(75_000), D(150_000), D(200), D(150))
+_INFLATION_REFUND = {SINGLE: _ONE, SEPARATE: _ONE, HEAD: _ONE, JOINT: (D(150_000), D(300_000), D(400), D(300))}
 
 _NYC = schedules(
     {
@@ -137,9 +144,19 @@ def city_tax(status: str, agi: Decimal, taxable: Decimal) -> Decimal:
     return max(D(0), tax)
 
 
+def inflation_refund(year: int, status: str, agi: Decimal) -> Decimal:
+    """The 2023 inflation refund (Tax Law §606(qqq)): by New York AGI and filing status."""
+    if year != 2023:
+        return D(0)
+    low, high, low_amount, high_amount = _INFLATION_REFUND[status]
+    if agi <= low:
+        return low_amount
+    return high_amount if agi <= high else D(0)
+
+
 def tax(year: int, income: StateIncome) -> Decimal:
     taxable = max(D(0), income.agi - _STANDARD_DEDUCTION[income.status])
-    total = state_tax(year, income.status, income.agi, taxable)
+    total = state_tax(year, income.status, income.agi, taxable) - inflation_refund(year, income.status, income.agi)
     if income.city == "nyc":
         total += city_tax(income.status, income.agi, taxable)
     return cents(total)

@@ -14,11 +14,9 @@ Sources:
   the pre-Act $15,000 / $30,000 / $22,500 of Rev. Proc. 2024-40 §3.15). A filer who itemizes adds back
   instead the state income tax deducted, up to the excess of the itemized deductions over the federal
   standard deduction (SC1040 line b worksheet), which leaves the federal standard deduction in full when
-  the state income tax is the only itemized deduction. From 2025 the federal SALT cap is $40,000
-  ($20,000 married separately) less 30% of modified AGI above $500,000 ($250,000), never below $10,000
-  ($5,000) (IRC §164(b)(7) as amended by the One Big Beautiful Bill Act): a client whose South Carolina
-  tax alone is deductible above the federal standard deduction itemizes federally, as PolicyEngine-US
-  2.68.0 has it, and adds back nothing more.
+  the state income tax is the only itemized deduction. The product's profile says whether the client
+  itemizes; a client without itemized deductions takes the federal standard deduction and adds back the
+  Act's part of it.
 - 2026: H.4216 (2025-2026 session) starts South Carolina taxable income from federal AGI less the South
   Carolina Income Adjusted Deduction (SCIAD, §12-6-1140(15): $15,000 single and married separately,
   $22,500 head of household, $30,000 joint, reduced in proportion to AGI above $40,000 / $60,000 /
@@ -48,8 +46,6 @@ NAME = "South Carolina"
 SIMPLIFICATIONS = (
     "South Carolina taxable income is taken to be the federal taxable income (AGI from 2026) with the 44%"
     " capital gain deduction; no other South Carolina additions or subtractions",
-    "in 2025, a client whose South Carolina income tax alone exceeds the federal standard deduction (within"
-    " the SALT cap) is taken to itemize federally with no other itemized deductions",
     "the two-wage-earner credit is not modelled (the product does not know each spouse's earnings); the"
     " earned income, child care and other South Carolina credits are not modelled",
 )
@@ -68,9 +64,6 @@ _OBBBA_ADDBACK = {2025: by_status({SINGLE: 750, JOINT: 1_500, HEAD: 1_125})}
 _SCIAD = by_status({SINGLE: 15_000, JOINT: 30_000, HEAD: 22_500})
 _SCIAD_START = by_status({SINGLE: 40_000, JOINT: 80_000, HEAD: 60_000})
 _SCIAD_WIDTH = by_status({SINGLE: 55_000, JOINT: 110_000, HEAD: 82_500})
-_FEDERAL_STANDARD_DEDUCTION = {2025: by_status({SINGLE: 15_750, JOINT: 31_500, HEAD: 23_625})}
-_SALT_CAP = {SEPARATE: (D(20_000), D(250_000), D(5_000)), JOINT: (D(40_000), D(500_000), D(10_000))}
-_SALT_PHASE_DOWN = D("0.3")
 _TEN = D(10)
 _FROM_AGI = 2026
 
@@ -95,15 +88,5 @@ def tax(year: int, income: StateIncome) -> Decimal:
         taxable = income.federal_taxable - gain_deduction
         addback = _OBBBA_ADDBACK.get(year)
         if addback is not None and income.itemized is None:
-            with_addback = _SCHEDULES[year][income.status].tax(taxable + addback[income.status])
-            if not _itemizes_federally(year, income, with_addback):
-                return cents(with_addback)
+            return cents(_SCHEDULES[year][income.status].tax(taxable + addback[income.status]))
     return cents(_SCHEDULES[year][income.status].tax(taxable))
-
-
-def _itemizes_federally(year: int, income: StateIncome, state_tax: Decimal) -> bool:
-    """Whether the South Carolina tax alone, as a SALT deduction, beats the federal standard deduction."""
-    cap, start, floor = _SALT_CAP[SEPARATE if income.status == SEPARATE else JOINT]
-    cap = max(floor, cap - _SALT_PHASE_DOWN * max(D(0), income.agi - start))
-    federal = income.federal_standard_deduction or _FEDERAL_STANDARD_DEDUCTION[year][income.status]
-    return min(state_tax, cap) > federal
