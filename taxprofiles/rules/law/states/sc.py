@@ -32,7 +32,6 @@ from decimal import ROUND_FLOOR, Decimal
 from taxprofiles.rules.law.states.common import (
     HEAD,
     JOINT,
-    SEPARATE,
     SINGLE,
     D,
     StateIncome,
