@@ -24,7 +24,7 @@ audit: install-test
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy --strict harvesting/engine harvesting/explain.py brokers/market_data.py brokers/replay.py taxprofiles/form1040
+	.venv/bin/mypy --strict harvesting/engine harvesting/explain.py brokers/market_data.py brokers/replay.py taxprofiles/form1040 taxprofiles/rules
 	DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
 
 format: install
