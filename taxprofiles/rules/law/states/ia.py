@@ -19,8 +19,8 @@ Sources:
 - 2026: the 3.8% rate of SF 2442; nothing indexed.
 - PolicyEngine-US 2.68.0 departs from the statute for 2022: its Iowa net income takes a net capital loss
   in full (e.g. wages 150,000 and a 10,000 short-term loss give net income 140,000), where Iowa net income
-  follows the federal $3,000 loss limit (§422.7, which starts from federal AGI; 2022 IA 1040 line 7
-  instructions). This module keeps the statute; from 2023 both start from federal taxable income.
+  follows the federal $3,000 loss limit (§422.7, which starts from federal AGI; 2022 IA 1040 instructions,
+  capital gain or loss line). This module keeps the statute; from 2023 both start from federal taxable income.
 """
 
 from __future__ import annotations
