@@ -19,7 +19,8 @@ Sources:
 - Joint filing credit: ORC §5747.05(E): on a joint return where each spouse has at least $500 of income
   other than interest, dividends, capital gains and rents, 20% of the tax after the other credits when
   Ohio AGI less exemptions is $25,000 or less, 15% up to $50,000, 10% up to $75,000, 5% above, at most
-  $650; none above $750,000 (2025) or $500,000 (2026) (H.B. 96).
+  $650; none above $750,000 (2025) or $500,000 (2026) (H.B. 96). Not applied: the product's profile has
+  one wages figure for the household and cannot tell that both spouses qualify.
 - 2026: the H.B. 96 figures above (Ohio has suspended the indexing of its brackets and exemptions).
 - PolicyEngine-US 2.68.0 reproduces the $360.69 base of 2022 and 2023 with an implied first rate of
   1.385% (26,050 x 1.385% = $360.79); this module uses the statute's $360.69 (10 cents apart).
@@ -30,15 +31,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from decimal import Decimal
 
-from taxprofiles.rules.law.states.common import JOINT, ZERO, D, StateIncome, cents
+from taxprofiles.rules.law.states.common import ZERO, D, StateIncome, cents
 
 STATE = "OH"
 NAME = "Ohio"
 SIMPLIFICATIONS = (
     "Ohio income is taken to be the federal AGI (no Ohio additions, deductions or business income rules)",
-    "a joint return is assumed to qualify for the joint filing credit (each spouse earns at least $500 "
-    "of wages or other non-investment income)",
-    "Ohio credits other than the exemption credit and the joint filing credit are not modelled",
+    "the joint filing credit (for couples who each earn at least $500) is not modelled: the profile does not "
+    "say how the couple's wages split",
+    "Ohio credits other than the exemption credit are not modelled",
 )
 
 # (threshold, tax at the threshold, rate on the excess): ORC §5747.02(A)(3).
@@ -54,15 +55,12 @@ _PIECES: dict[int, tuple[tuple[int, str, str], ...]] = {
     2025: ((26_050, "342.00", "0.0275"), (100_000, "2394.32", "0.03125")),
     2026: ((26_050, "332.00", "0.0275"),),
 }
-# Modified AGI above which there are no personal exemptions and no joint filing credit (H.B. 96).
+# Modified AGI above which there are no personal exemptions (H.B. 96).
 _HIGH_INCOME_CUTOFF = {2025: D(750_000), 2026: D(500_000)}
 _EXEMPTION_STEPS = ((D(40_000), D(2_400)), (D(80_000), D(2_150)))
 _EXEMPTION_TOP = D(1_900)
 _EXEMPTION_CREDIT = D(20)
 _EXEMPTION_CREDIT_LIMIT = D(30_000)
-_JOINT_CREDIT_STEPS = ((D(25_000), D("0.20")), (D(50_000), D("0.15")), (D(75_000), D("0.10")))
-_JOINT_CREDIT_TOP = D("0.05")
-_JOINT_CREDIT_CAP = D(650)
 
 YEARS = tuple(sorted(_PIECES))
 _THRESHOLDS = {year: tuple(D(t) for t, _, _ in pieces) for year, pieces in _PIECES.items()}
@@ -92,11 +90,4 @@ def tax(year: int, income: StateIncome) -> Decimal:
     before_credits = _BASES[year][i] + (taxable - thresholds[i]) * _RATES[year][i]
     if taxable <= _EXEMPTION_CREDIT_LIMIT:
         before_credits = max(ZERO, before_credits - _EXEMPTION_CREDIT * income.persons)
-    if income.status == JOINT and magi <= cutoff:
-        share = _JOINT_CREDIT_TOP
-        for limit, rate in _JOINT_CREDIT_STEPS:
-            if taxable <= limit:
-                share = rate
-                break
-        before_credits -= min(_JOINT_CREDIT_CAP, before_credits * share)
     return cents(before_credits)
