@@ -25,7 +25,7 @@ ZERO = Decimal(0)
 CENT = Decimal("0.01")
 # A dollar of loss carried forward is worth less than one used now: one year at this rate.
 CARRYFORWARD_DISCOUNT = Decimal("0.05")
-# The state's marginal rate is measured on this much more short-term gain.
+# The state's marginal rate is measured on this much more ordinary income.
 STATE_RATE_PROBE = Decimal(1000)
 
 
@@ -76,9 +76,18 @@ class HarvestValuer:
         ordinary_taxable = taxable - min(taxable, preferential)
         self.marginal_ordinary_rate = self.law.schedule.marginal_rate(ordinary_taxable)
         self.long_term_rate = self._long_term_rate(self.before.taxable_income)
-        # The state's rate at the margin: what one more short-term dollar costs in state tax (brackets,
+        # The state's rate at the margin: what one more dollar of income costs in state tax (brackets,
         # phase-outs and surtaxes included), for valuing a carryforward and for the page.
-        probe = self.income_after(st_loss=-STATE_RATE_PROBE)
+        base = self.income
+        probe = Income(
+            base.ordinary + STATE_RATE_PROBE,
+            base.st_gains,
+            base.lt_gains,
+            base.st_carryforward,
+            base.lt_carryforward,
+            base.itemized,
+            base.qualified_dividends,
+        )
         probe_tax = self._state_tax(probe, federal_tax(self.law, probe))
         self.state_rate = ((probe_tax - self.state_before) / STATE_RATE_PROBE).quantize(Decimal("0.0001"))
 

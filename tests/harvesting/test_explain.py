@@ -109,13 +109,15 @@ def test_a_modest_earner_saves_at_12_percent_and_long_term_carryforward_at_0():
 
 
 def test_the_state_saving_is_added_and_named():
-    # Married filing jointly in California with 150,000: 118,500 taxable, 22%; the state's top rate 13.3%.
+    # Married filing jointly in California with 150,000: 118,500 taxable federally, 22%. California: 150,000 -
+    # 11,412 = 138,588 taxable, in the 8% bracket (115,084-145,448): the 3,000 deducted saves 240.00.
     e = explain(client(wages="150000", status="married_joint", state="CA"), D("10000"), long_term=False, tax_year=2025)
     assert slices(e) == [(ORDINARY, D("3000"), D("0.22"))]
-    assert (e.federal_savings, e.state_savings, e.total_savings) == (D("660.00"), D("399.00"), D("1059.00"))
-    assert (e.state, e.state_rate, e.niit) == ("CA", D("0.133"), False)
-    # 7,000 carried at 22% + 13.3%, a year on: 2,471 / 1.05 = 2,353.33.
-    assert (e.carried_forward, e.carryforward_value) == (D("7000"), D("2353.33"))
+    assert (e.federal_savings, e.state_savings, e.total_savings) == (D("660.00"), D("240.00"), D("900.00"))
+    assert (e.state, e.state_rate, e.niit) == ("CA", D("0.0800"), False)
+    assert e.state_stated_rate == "2.4%"  # of the 10,000 loss: 240.00
+    # 7,000 carried at 22% + 8%, a year on: 2,100 / 1.05 = 2,000.00.
+    assert (e.carried_forward, e.carryforward_value) == (D("7000"), D("2000.00"))
 
 
 def test_married_filing_separately_is_told_its_own_limit():

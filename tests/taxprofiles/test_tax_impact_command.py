@@ -47,8 +47,26 @@ def test_a_short_term_loss_saves_35_percent_plus_niit(capsys):
 def test_a_long_term_loss_saves_15_percent_plus_niit_and_the_state_adds_its_rate(capsys):
     result = impact(capsys, *CASE, "--lt-loss", "10000", "--state", "ca")
     assert result["federal_savings"] == Decimal("1880.00")
-    assert result["state_savings"] == Decimal("1330.00")  # 13.3% of the $10,000 drop in gains
-    assert result["total_savings"] == Decimal("3210.00")
+    # California taxes the gain as income: taxable 344,294 falls 10,000, all in the 9.3% bracket.
+    assert (result["state_tax_before"], result["state_tax_after"]) == (Decimal("28457.98"), Decimal("27527.98"))
+    assert result["state_savings"] == Decimal("930.00")
+    assert result["total_savings"] == Decimal("2810.00")
+    assert result["state_rate"] == Decimal("0.0930")
+    assert "California AGI is taken to be the federal AGI (no California additions or subtractions)" in result[
+        "state_notes"
+    ]
+
+
+def test_new_york_city_is_added_with_city_nyc(capsys):
+    # 2024 single, wages 90,000, a 10,000 short-term loss: 3,000 deducted. State: 1,350 at 6% + 1,650 at 5.5% =
+    # 171.75. City: 3,000 at 3.876% less the 0.228% rate reduction = 109.44. Together 281.19.
+    args = ["--year", "2024", "--filing-status", "single", "--wages", "90000", "--st-loss", "10000", "--state", "NY"]
+    state_only = impact(capsys, *args)
+    with_city = impact(capsys, *args, "--city", "nyc")
+    assert (state_only["state_tax_before"], state_only["state_savings"]) == (Decimal("4351.75"), Decimal("171.75"))
+    assert (with_city["state_tax_before"], with_city["state_savings"]) == (Decimal("7162.12"), Decimal("281.19"))
+    with pytest.raises(CommandError, match="unknown city 'nyc' for state NJ"):
+        call_command("tax_impact", *args[:-1], "NJ", "--city", "nyc")
 
 
 def test_money_is_printed_with_two_decimals(capsys):
