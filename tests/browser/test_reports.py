@@ -2,7 +2,7 @@
 stops working when revoked, and invite the client to a login that sees only their reports.
 
 The household is tests/reporting/conftest.py's `harvested_smiths`: on Dec 28, 2022 the advisor harvested 100
-AAPL (a $3,907.05 short-term loss against $10,000 of short-term gains, single, California): $2,035.58 saved.
+AAPL (a $3,907.05 short-term loss against $10,000 of short-term gains, single, California): $1,918.37 saved.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def test_an_advisor_generates_the_report_sees_its_figures_and_downloads_the_pdf(
 ):
     data = client_report_data(harvested_smiths, 2022)
     harvests, losses, saved = str(len(data.harvests)), usd(data.harvested_losses), usd(data.tax_saved)
-    assert (harvests, losses, saved) == ("1", "$3,907.05", "$2,035.58")  # tests/reporting/conftest.py's figures
+    assert (harvests, losses, saved) == ("1", "$3,907.05", "$1,918.37")  # tests/reporting/conftest.py's figures
 
     page = signed_in_page(alice)
     section = reports_section(page, site_url, harvested_smiths)
@@ -235,7 +235,7 @@ def test_an_invited_client_signs_in_and_sees_only_their_reports(
     cells = rows.first.locator("td")
     expect(cells.nth(0)).to_have_text("2022")
     expect(cells.nth(1)).to_have_text("1")
-    expect(cells.nth(2)).to_have_text("$2,035.58")
+    expect(cells.nth(2)).to_have_text("$1,918.37")
     expect(cells.nth(4)).to_have_text("Download PDF")
     screenshot(client, "client-reports")
 

@@ -229,8 +229,9 @@ def test_the_preview_shows_the_rates_of_the_posted_figures_without_saving(alice,
     assert page.lstrip().startswith('<section class="card" id="rates">')
     assert "<html" not in page
     # Married filing jointly: 150,000 - 31,500 = 118,500 of taxable income, in the 22% bracket (to 206,700);
-    # long-term gains over 96,700 at 15%; AGI under 250,000: no NIIT; California's top rate 13.3%.
-    assert text_of(page, "marginal-rates") == "Ordinary rate 22% · long-term rate 15% · state 13.3% (estimate)"
+    # long-term gains over 96,700 at 15%; AGI under 250,000: no NIIT; California: 150,000 - 11,412 = 138,588
+    # taxable, in its 8% bracket (115,084-145,448).
+    assert text_of(page, "marginal-rates") == "Ordinary rate 22% · long-term rate 15% · California 8% at the margin"
     # 3,000 of the 10,000 deducted at 22% = 660.00: 6.6% of it, 15.4% short of the 22% bracket.
     assert text_of(page, "effective-rate").startswith(
         "A $10,000.00 short-term loss saves 6.6% federal ($660.00), not the 22% of 22% ordinary: 15.4% less,"
@@ -240,13 +241,13 @@ def test_the_preview_shows_the_rates_of_the_posted_figures_without_saving(alice,
     short = valuer.value(st_loss=Decimal(10000))
     assert (short.federal_savings, short.state_savings, short.total_savings) == (
         Decimal("660.00"),  # 3,000 x 22%
-        Decimal("399.00"),  # 3,000 x 13.3%
-        Decimal("1059.00"),
+        Decimal("240.00"),  # 3,000 x 8%
+        Decimal("900.00"),
     )
     rows = re.findall(r"<tr><td>(Short-term|Long-term)</td>(.*?)</tr>", page)
     assert [(label, plain(cells)) for label, cells in rows] == [
-        ("Short-term", "$660.00 $399.00 $1,059.00 $7,000.00"),
-        ("Long-term", "$660.00 $399.00 $1,059.00 $7,000.00"),
+        ("Short-term", "$660.00 $240.00 $900.00 $7,000.00"),
+        ("Long-term", "$660.00 $240.00 $900.00 $7,000.00"),
     ]
     assert unchanged(smith_profile)
     assert 'href="' not in page  # a preview offers no link to edit what is being edited

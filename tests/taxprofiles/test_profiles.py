@@ -122,11 +122,14 @@ def test_the_household_page_shows_what_a_loss_is_worth_to_this_client(alice, smi
     page = client.get(reverse("portfolios:household_detail", args=[smiths.pk])).text
     assert "Tax year 2025" in page
     assert "Single" in page
-    assert "Ordinary rate 35% · long-term rate 15% · NIIT 3.8% · state 13.3% (estimate)" in page
-    # Short-term: 3,880 federal + 1,330 state; long-term: 1,880 + 1,330.
-    assert '<td class="num"><strong>$5,210.00</strong></td>' in page
-    assert '<td class="num"><strong>$3,210.00</strong></td>' in page
-    assert "State saving (estimate)" in page
+    assert "Ordinary rate 35% · long-term rate 15% · NIIT 3.8% · California 9.3% at the margin" in page
+    # Short-term: 3,880 federal + 930 state (California's 9.3% bracket); long-term: 1,880 + 930.
+    assert '<td class="num"><strong>$4,810.00</strong></td>' in page
+    assert '<td class="num"><strong>$2,810.00</strong></td>' in page
+    assert "State saving" in page
+    # What the state figure leaves out is named under it.
+    assert "California tax by its own brackets, deductions and capital-gain rules. Simplified: " in page
+    assert "California AGI is taken to be the federal AGI (no California additions or subtractions)" in page
 
 
 @pytest.mark.parametrize(
