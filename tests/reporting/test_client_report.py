@@ -4,7 +4,9 @@ and who may take it (the advisors, the household's client login, a signed link u
 The household and its harvest are described in tests/reporting/conftest.py. The saving, by hand: the 3,907.05
 short-term loss offsets the Smiths' 10,000 of short-term gains. Federally it would have been taxed at 35% plus
 the 3.8% NIIT (AGI far above 200,000): 3,907.05 x 38.8% = 1,515.94. California taxes gains as income at
-13.3% (the engine's flat top rate): 3,907.05 x 13.3% = 519.64. Together 1,918.37; nothing carries forward.
+its own brackets: 2022 law (the report's year) on the 2025 profile, taxable 410,000 - 5,202 = 404,798, in the 10.3%
+bracket (338,639-406,364), the exemption credit phased out: 3,907.05 x 10.3% = 402.43. Together 1,918.37; nothing
+carries forward.
 """
 
 from __future__ import annotations
