@@ -65,7 +65,7 @@ class HarvestValuer:
         self.law: FederalLaw = federal_law(year, FilingStatus(filing_status))
         self.state = check_state(state)
         self.city = check_city(self.state, city)
-        self._state_tax_of = state_tax_function(year, self.state)
+        self._state_tax_of, self._state_law_year = state_tax_function(year, self.state)
         self.income = income
         self.before: FederalTax = federal_tax(self.law, income)
         self.state_before = self._state_tax(income, self.before)
@@ -148,6 +148,7 @@ class HarvestValuer:
         netting = tax.netting
         # Positional, in StateIncome's field order: this runs once per lot valued.
         return self._state_tax_of(
+            self._state_law_year,
             StateIncome(
                 self.law.filing_status.value,
                 tax.agi,
@@ -164,7 +165,7 @@ class HarvestValuer:
                 self.law.standard_deduction,
                 income.itemized,
                 self.city,
-            )
+            ),
         )
 
     def _long_term_rate(self, taxable: Decimal) -> Decimal:

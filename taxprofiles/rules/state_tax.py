@@ -147,22 +147,24 @@ def law_year(year: int, state: str) -> int:
     return min(max(year, years[0]), years[-1])
 
 
-def state_tax_function(year: int, state: str) -> Callable[[StateIncome], Decimal]:
-    """Return the function that computes ``state``'s income tax for ``year`` (nothing for a state without one)."""
+def state_tax_function(year: int, state: str) -> tuple[Callable[[int, StateIncome], Decimal], int]:
+    """Return the function that computes ``state``'s income tax and the year of law to call it with.
+
+    A scan calls it once per lot: the pair saves a closure's call per valuation.
+    """
     module = _MODULES.get(state)
     if module is None:
-        return _no_tax
-    used = law_year(year, state)
-    compute = module.tax
-    return lambda income: compute(used, income)
+        return _no_tax, year
+    return module.tax, law_year(year, state)
 
 
-def _no_tax(income: StateIncome) -> Decimal:
+def _no_tax(year: int, income: StateIncome) -> Decimal:
     return ZERO
 
 
 def state_income_tax(year: int, state: str, income: StateIncome) -> Decimal:
-    return state_tax_function(year, state)(income)
+    compute, used = state_tax_function(year, state)
+    return compute(used, income)
 
 
 def state_notes(year: int, state: str, city: str = "") -> tuple[str, ...]:
