@@ -47,20 +47,8 @@ from taxprofiles.rules.law.states.common import (
     brackets,
     by_status,
     cents,
+    phase_down,
 )
-
-
-def _phase_down(amount: Decimal, income: Decimal, start: Decimal, step: Decimal, per_step: Decimal) -> Decimal:
-    """``amount`` less ``per_step`` for each ``step`` or part of one of ``income`` above ``start``, not below 0.
-
-    (``common.phase_down`` counts the steps with Decimal ``//``, which truncates toward zero: it misses the
-    part step.)
-    """
-    if income <= start:
-        return amount
-    steps = ((income - start) / step).to_integral_value(ROUND_CEILING)
-    return max(ZERO, amount - steps * per_step)
-
 
 STATE = "AR"
 NAME = "Arkansas"
@@ -208,7 +196,7 @@ def tax(year: int, income: StateIncome) -> Decimal:
     credits = _PERSONAL_CREDIT * (income.persons + (1 if status == HEAD else 0))
     if year in _RELIEF_STARTS:
         step, per_step, most = (D(2_000), D(20), D(300)) if joint else (D(1_000), D(10), D(150))
-        credits += _phase_down(most, net_income, _RELIEF_STARTS[year][status], step, per_step)
+        credits += phase_down(most, net_income, _RELIEF_STARTS[year][status], step, per_step)
     per_step = D(10) if joint else D(5)
-    credits += _phase_down(D(120) if joint else D(60), net_income, _QUALIFIED_STARTS[year], D(100), per_step)
+    credits += phase_down(D(120) if joint else D(60), net_income, _QUALIFIED_STARTS[year], D(100), per_step)
     return cents(before_credits - credits)

@@ -29,7 +29,7 @@ Sources:
 from __future__ import annotations
 
 from bisect import bisect_left
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from taxprofiles.rules.law.states.common import (
     HEAD,
@@ -37,26 +37,13 @@ from taxprofiles.rules.law.states.common import (
     SEPARATE,
     SINGLE,
     STATUSES,
-    ZERO,
     D,
     StateIncome,
     brackets,
     by_status,
     cents,
+    phase_down,
 )
-
-
-def _phase_down(amount: Decimal, income: Decimal, start: Decimal, step: Decimal, per_step: Decimal) -> Decimal:
-    """``amount`` less ``per_step`` for each ``step`` or part of one of ``income`` above ``start``, not below 0.
-
-    (``common.phase_down`` counts the steps with Decimal ``//``, which truncates toward zero: it misses the
-    part step.)
-    """
-    if income <= start:
-        return amount
-    steps = ((income - start) / step).to_integral_value(ROUND_CEILING)
-    return max(ZERO, amount - steps * per_step)
-
 
 STATE = "CT"
 NAME = "Connecticut"
@@ -89,7 +76,7 @@ class _Phase:
         self.start, self.step, self.per_step, self.most = start, step, per_step, most
 
     def added(self, agi: Decimal) -> Decimal:
-        return self.most - _phase_down(self.most, agi, self.start, self.step, self.per_step)
+        return self.most - phase_down(self.most, agi, self.start, self.step, self.per_step)
 
 
 def _phases(
@@ -168,7 +155,7 @@ def _credit_share(status: str, agi: Decimal) -> Decimal:
 def tax(year: int, income: StateIncome) -> Decimal:
     status = income.status
     agi = income.agi
-    exemption = _phase_down(_EXEMPTION[status], agi, _EXEMPTION_START[status], _THOUSAND, _THOUSAND)
+    exemption = phase_down(_EXEMPTION[status], agi, _EXEMPTION_START[status], _THOUSAND, _THOUSAND)
     total = _SCHEDULES[year][status].tax(agi - exemption)
     total += _LOW_PHASE_OUT[2024 if year >= 2024 else 2022][status].added(agi)
     if year >= 2024:
