@@ -52,9 +52,10 @@ def test_a_long_term_loss_saves_15_percent_plus_niit_and_the_state_adds_its_rate
     assert result["state_savings"] == Decimal("930.00")
     assert result["total_savings"] == Decimal("2810.00")
     assert result["state_rate"] == Decimal("0.0930")
-    assert "California AGI is taken to be the federal AGI (no California additions or subtractions)" in result[
-        "state_notes"
-    ]
+    assert (
+        "California AGI is taken to be the federal AGI (no California additions or subtractions)"
+        in result["state_notes"]
+    )
 
 
 def test_new_york_city_is_added_with_city_nyc(capsys):
