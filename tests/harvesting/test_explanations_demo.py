@@ -39,6 +39,9 @@ def test_every_demo_explanation_states_the_rates_its_federal_saving_is_made_of(r
         for o in e.offsets:
             assert (o.stated_fraction * o.dollars).quantize(CENT) == o.saving, (pk, o)
             assert bool(o.crossed) == (o.rate != o.statutory_rate), (pk, o)
+        # The state saving is stated as a share of the loss that, times the loss, is the saving to the cent.
+        state_share = Decimal(e.state_stated_rate.rstrip("%")) / 100
+        assert (state_share * e.loss).quantize(CENT) == e.state_savings, (pk, e.state_stated_rate)
 
     client.force_login(User.objects.get(email="maya.chen@harborview.example"))
     response = client.get(reverse("harvesting:opportunities"))
@@ -50,5 +53,7 @@ def test_every_demo_explanation_states_the_rates_its_federal_saving_is_made_of(r
         if marker in page:
             why = page.split(marker)[1].split("</td>")[0]
             assert re.findall(r'data-testid="slice-rate">([^<]*)<', why) == [o.stated_rate for o in e.offsets], pk
+            if e.state and e.state_savings:
+                assert f"({e.state_stated_rate} of the loss, by the state's own brackets)" in why, pk
             shown += 1
     assert shown  # the advisor sees her households' harvests
