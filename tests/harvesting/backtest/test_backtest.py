@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -105,6 +106,25 @@ def test_two_stock_one_harvest_matches_hand_figures() -> None:
     # Harvested loss $100,000 over 728/365.25 years, as a share of $1,000,000.
     assert figures["ample"]["harvested_losses_per_year"] == pytest.approx(0.1 / (728 / 365.25), abs=1e-12)
     assert figures["standalone"]["tax_alpha"] == pytest.approx(1.0006 ** (365.25 / 728) - 1.0, abs=1e-9)
+
+
+def test_a_refund_reinvested_is_taxed_on_its_growth() -> None:
+    """Two years by hand: the 2001 refund grows 25% in the side account, and that growth is a short-term gain."""
+    market = two_stock_market()
+    daily = simulate(market, 0, make_policy("daily", HAND), HAND)
+    payday = next(i for i, d in enumerate(daily.dates) if d >= date(2002, 4, 15))
+    values = daily.values.copy()
+    values[payday] = 800_000.0  # the portfolio is worth 800,000 when the refund arrives, 1,000,000 at the end
+    grown = dataclasses.replace(daily, values=values)
+    # 2001 tax -35,000 (a refund) reinvested on 2002-04-15 at 800,000: 35,000 x 1,000,000 / 800,000 = 43,750.
+    # Its growth, 8,750, held 260 days (to 2002-12-31): short-term, 35% = 3,062.50, settled at the end.
+    # 2002 tax 15,000 at the end. Wealth = 1,000,000 - 15,000 + 43,750 - 3,062.50 = 1,025,687.50.
+    result = after_tax(grown, LITERATURE, "ample")
+    assert result.side_account == pytest.approx(43_750.0, abs=1e-6)
+    assert result.side_account_tax == pytest.approx(3_062.50, abs=1e-6)
+    assert result.wealth == pytest.approx(1_025_687.50, abs=1e-6)
+    # At 0% nothing is taxed: the pre-tax part keeps the whole growth.
+    assert after_tax(grown, ZERO, "ample").side_account_tax == 0.0
 
 
 def test_a_replacement_bought_after_a_loss_sale_waits_31_days() -> None:
