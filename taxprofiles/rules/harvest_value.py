@@ -13,7 +13,7 @@ of a scan costs one more computation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from taxprofiles.rules.federal import NIIT_RATE, FederalLaw, FilingStatus, federal_law
@@ -78,16 +78,7 @@ class HarvestValuer:
         self.long_term_rate = self._long_term_rate(self.before.taxable_income)
         # The state's rate at the margin: what one more dollar of income costs in state tax (brackets,
         # phase-outs and surtaxes included), for valuing a carryforward and for the page.
-        base = self.income
-        probe = Income(
-            base.ordinary + STATE_RATE_PROBE,
-            base.st_gains,
-            base.lt_gains,
-            base.st_carryforward,
-            base.lt_carryforward,
-            base.itemized,
-            base.qualified_dividends,
-        )
+        probe = replace(income, ordinary=income.ordinary + STATE_RATE_PROBE)
         probe_tax = self._state_tax(probe, federal_tax(self.law, probe))
         self.state_rate = ((probe_tax - self.state_before) / STATE_RATE_PROBE).quantize(Decimal("0.0001"))
 
