@@ -79,16 +79,23 @@ class PlannedPurchase(models.Model):
 
 
 class ModelVersion(models.Model):
-    """A trained rebound model: its file, what it was trained on, and how it scored out of sample."""
+    """A trained forecast model: its file, what it was trained on, and how it scored out of sample."""
 
     version = models.CharField(max_length=40, unique=True)
     path = models.CharField(max_length=255, help_text="The model file, relative to MODEL_DIR.")
+    predictions_path = models.CharField(
+        max_length=255, blank=True, help_text="Its out-of-sample predictions (gzipped CSV), relative to MODEL_DIR."
+    )
+    predictions_sha256 = models.CharField(max_length=64, blank=True)
     trained_from = models.DateField()
     trained_to = models.DateField(help_text="The last date whose label window ends before the test period.")
     tested_from = models.DateField()
     tested_to = models.DateField()
     features = models.JSONField()
-    metrics = models.JSONField(help_text="Out of sample: AUC, Brier score, calibration table.")
+    metrics = models.JSONField(
+        help_text="Out of sample, computed from the stored predictions: AUC, Brier score and its base-rate bar, "
+        "calibration table, volatility R^2; and the waiting facts."
+    )
     is_current = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -191,7 +198,18 @@ class Opportunity(models.Model):
     tax_value = models.DecimalField(**MONEY, help_text="Tax saved now, given the better opportunities taken first.")
     costs = models.DecimalField(**MONEY)
     net_benefit = models.DecimalField(**MONEY)
-    model_score = models.FloatField(null=True, blank=True, help_text="Chance the loss will have recovered in 30 days.")
+    model_score = models.FloatField(
+        null=True, blank=True, help_text="The forecast's chance the price falls 5% further within 21 trading days."
+    )
+    forward_volatility = models.FloatField(
+        null=True, blank=True, help_text="The forecast's annualized volatility of the next 21 trading days."
+    )
+    value_now = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Expected net tax value of harvesting now (the forecast weighed)."
+    )
+    value_of_waiting = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Expected net tax value of waiting the 21 trading days instead."
+    )
     model_version = models.ForeignKey(ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     replacement = models.ForeignKey(Security, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     rank = models.PositiveIntegerField(null=True, blank=True)

@@ -22,11 +22,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from brokers.exchange_calendar import next_close
 from brokers.market_clock import market_date, market_now
-from harvesting.engine import rebound
+from harvesting.engine import forecast
 from harvesting.engine.replacements import rank_replacements
 from harvesting.engine.scan import Opportunity as Found
 from harvesting.engine.scan import Plan, Purchase, Replacement, ScanLot, ScanPolicy, SwitchBackLot, scan_household
+from harvesting.engine.waiting import Outlook, WaitingModel
 from harvesting.execution import approve_automatic
+from harvesting.forecasting import current_model
 from harvesting.models import (
     HarvestPolicy,
     HarvestRun,
@@ -40,7 +42,6 @@ from harvesting.models import (
     Trigger,
 )
 from harvesting.monitoring import scan_claim, scan_release, scan_wait
-from harvesting.rebound_models import current_model
 from harvesting.selectors import purchases_around
 from portfolios.ledger import identity_for_firm
 from portfolios.locks import household_lock
@@ -189,7 +190,8 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
     model = current_model()
     version = model[0] if model else None
     closes_key, closes = _trailing_closes(as_of, at)
-    scores = _model_scores(closes_key, closes, version.version) if version else None
+    outlooks = _model_outlooks(closes_key, closes, version.version) if version else None
+    waiting = waiting_model(model[1]) if model else None
     recent_losses = _recent_loss_symbols(household, as_of)
     switch_backs, switched_from = _switch_back_lots(household, lots)
     found = scan_household(
@@ -200,10 +202,11 @@ def household_scan(*, run: HarvestRun, household: Household) -> tuple[int, int]:
         lambda st, lt: valuer.value(st_loss=st, lt_loss=lt).total_savings,
         _replacements(closes, {lot.security.symbol for lot in lots}, identity, recent_losses, household.firm_id),
         policy,
-        scores or None,
+        outlooks or None,
         identity,
         switch_backs,
         _plan_under_way(in_flight, recent_losses, identity),
+        waiting,
     )
     securities = {
         s.symbol: s
@@ -267,6 +270,9 @@ RESCANNED_FIELDS = [
     "costs",
     "net_benefit",
     "model_score",
+    "forward_volatility",
+    "value_now",
+    "value_of_waiting",
     "model_version",
     "replacement",
     "rank",
@@ -439,38 +445,57 @@ def _trailing_returns(closes: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray
     return tradable, returns
 
 
-class _Memo(dict[tuple[object, ...], dict[str, float]]):
+class _Memo(dict[tuple[object, ...], dict[str, Outlook]]):
     """A small bounded memo with ``lru_cache``'s ``cache_clear``, so tests and benchmarks reset it alike."""
 
     def cache_clear(self) -> None:
         self.clear()
 
 
-_scores_memo = _Memo()
+_outlooks_memo = _Memo()
 
 
-def _model_scores(key: tuple[object, ...], closes: pd.DataFrame, version: str) -> dict[str, float]:
-    """Scores per symbol, computed once per state of the closes (all households of a batch share them)."""
+def _model_outlooks(key: tuple[object, ...], closes: pd.DataFrame, version: str) -> dict[str, Outlook]:
+    """Outlooks per symbol, computed once per state of the closes (all households of a batch share them)."""
     memo_key = (key, version)
-    if memo_key not in _scores_memo:
-        if len(_scores_memo) >= 8:
-            _scores_memo.clear()
-        _scores_memo[memo_key] = _compute_scores(closes, version)
-    return _scores_memo[memo_key]
+    if memo_key not in _outlooks_memo:
+        if len(_outlooks_memo) >= 8:
+            _outlooks_memo.clear()
+        _outlooks_memo[memo_key] = _compute_outlooks(closes, version)
+    return _outlooks_memo[memo_key]
 
 
-def _compute_scores(closes: pd.DataFrame, version: str) -> dict[str, float]:
-    """The current model's chance, per symbol, that the price is back above today's in 21 days."""
-    loaded = current_model()
-    if loaded is None or loaded[0].version != version or closes.empty or INDEX_SYMBOL not in closes:
+def waiting_model(model: forecast.Forecaster) -> WaitingModel:
+    """The version's facts about the 21 days after a date, as the scan weighs waiting with them."""
+    facts = model.facts
+    return WaitingModel(facts.depth, facts.deepening, facts.recovery, facts.reference_volatility)
+
+
+def outlooks_today(model: forecast.Forecaster, closes: pd.DataFrame, version: str) -> dict[str, Outlook]:
+    """The model's outlook for every symbol with a full feature row on the last date of ``closes``.
+
+    ``closes`` holds the index (``INDEX_SYMBOL``) beside the securities; the backtest calls this too.
+    """
+    if closes.empty or INDEX_SYMBOL not in closes:
         return {}
     stocks = closes.drop(columns=[INDEX_SYMBOL])
-    rows = rebound.features(stocks, closes[INDEX_SYMBOL])
+    rows = forecast.features(stocks, closes[INDEX_SYMBOL])
     today = rows.xs(closes.index[-1], level="date", drop_level=True) if len(rows) else rows
     today = today.dropna()
     if today.empty:
         return {}
-    return dict(zip(today.index, (float(p) for p in rebound.predict(loaded[1], today)), strict=True))
+    probabilities, volatility = forecast.forecast(model, today)
+    return {
+        str(symbol): Outlook(float(p), float(v), version)
+        for symbol, p, v in zip(today.index, probabilities, volatility, strict=True)
+    }
+
+
+def _compute_outlooks(closes: pd.DataFrame, version: str) -> dict[str, Outlook]:
+    loaded = current_model()
+    if loaded is None or loaded[0].version != version:
+        return {}
+    return outlooks_today(loaded[1], closes, version)
 
 
 def _replacements(
@@ -522,7 +547,10 @@ def _row(
         costs=found.costs,
         net_benefit=found.net_benefit,
         model_score=found.score,
-        model_version=version if found.score is not None else None,
+        forward_volatility=found.outlook.volatility if found.outlook else None,
+        value_now=found.waiting.now if found.waiting else None,
+        value_of_waiting=found.waiting.wait if found.waiting else None,
+        model_version=version if found.outlook is not None else None,
         replacement=securities.get(found.replacement.symbol) if found.replacement else None,
         rank=found.rank,
         status=status,

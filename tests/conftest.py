@@ -141,7 +141,7 @@ def _fresh_scan_caches() -> None:
     from harvesting import scanning
 
     scanning._past_closes.cache_clear()
-    scanning._scores_memo.clear()
+    scanning._outlooks_memo.clear()
 
 
 @pytest.fixture(autouse=True)

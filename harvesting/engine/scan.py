@@ -10,14 +10,16 @@ For each lot at a loss in a taxable account (an IRA's losses can never be harves
    first within each character and short-term before long-term, each valued at the margin.
 3. Costs: the half-spread on the sale and on the replacement purchase, commissions, and a charge for
    the replacement's expected tracking difference over the 31 days it is held.
-4. The model's forecast (the chance the price is back above today's within the wash-sale window):
-   a harvest whose net benefit is small is deferred ("wait") when the model expects the loss to
-   deepen, since waiting then harvests more. Larger harvests are taken now.
+4. The forecast model's outlook (the chance the price falls 5% further within the wash window, and its
+   volatility): the threshold scales with the forecast volatility (a 10% loss is ordinary for a volatile
+   stock and rare for a steady one), and a harvest waits when the expected tax value of waiting beats
+   harvesting now, in dollars (``harvesting.engine.waiting``).
 5. One plan for the household, decided together. Every replacement the plan buys is a purchase for
    every other lot of the household, and every loss it realizes is a sale that a purchase would wash:
    a lot whose security the plan buys is blocked by the plan (no cross-swap: JPM into BAC and BAC into
    JPM), and a replacement is never substantially identical to a security the plan sells at a loss
-   (the next-best replacement is taken instead). Switch-backs join the plan last, under the same rule.
+   (the next-best replacement is taken instead). Switch-backs join the plan first (they are due: the harvest
+   they complete was decided earlier), under the same rule; nothing is ordered by a symbol's name.
 
 Screening runs on floats; everything reported is recomputed in Decimal dollars to the cent.
 """
@@ -31,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from harvesting.engine.holding import is_long_term
 from harvesting.engine.switch_back import HeldReplacement, switch_back_blocker
+from harvesting.engine.waiting import Outlook, Waiting, WaitingModel, value_of_waiting
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -81,9 +84,12 @@ class ScanPolicy:
     commission: Decimal = ZERO
     # The tracking charge: this share of one standard deviation of the replacement's drift over 31 days.
     tracking_risk_charge: Decimal = Decimal("0.25")
-    # A harvest below this many times the minimum benefit waits when the model expects the loss to deepen.
-    wait_if_recovery_below: float = 0.35
-    strong_benefit_multiple: Decimal = Decimal("3")
+    # Wait when the forecast's expected value of waiting beats harvesting now (needs an outlook).
+    wait_for_forecast: bool = True
+    # Scale ``min_loss_fraction`` by the forecast volatility over the ordinary level (needs an outlook).
+    volatility_scaled: bool = True
+    # A switch-back waits while it would realize a short-term gain above this (None: ``min_net_benefit``).
+    material_gain: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +124,19 @@ class Opportunity:
     tax_value: Decimal
     costs: Decimal
     net_benefit: Decimal
-    score: float | None
+    outlook: Outlook | None
     replacement: Replacement | None
     action: str  # "harvest", "switch back", "wait", "below minimum", "blocked", "no replacement"
     blocked_by: str = ""
     blocked_until: date | None = None
     rank: int | None = None
+    waiting: Waiting | None = None  # harvest now vs wait, in dollars, when the forecast was weighed
+    threshold: Decimal | None = None  # the loss fraction this lot had to reach (volatility-scaled)
+
+    @property
+    def score(self) -> float | None:
+        """The forecast's chance that the price falls 5% further within the window."""
+        return None if self.outlook is None else self.outlook.deepen_probability
 
 
 def wash_block(
@@ -157,18 +170,21 @@ def scan_household(
     value_of: Callable[[Decimal, Decimal], Decimal],
     replacements: Mapping[str, Replacement | Sequence[Replacement]],
     policy: ScanPolicy = ScanPolicy(),
-    scores: Mapping[str, float] | None = None,
+    outlooks: Mapping[str, Outlook] | None = None,
     identity: Mapping[str, str] | None = None,
     switch_backs: Sequence[SwitchBackLot] = (),
     plan: Plan | None = None,
+    waiting: WaitingModel | None = None,
 ) -> list[Opportunity]:
-    """Return the household's plan: its recommended harvests and switch-backs ranked first, then the
+    """Return the household's plan: its switch-backs and recommended harvests ranked first, then the
     losing taxable lots it does not take, with the reason.
 
     ``value_of(st_loss, lt_loss)`` is the client's total tax saved this year by harvesting that much
     short- and long-term loss (see ``taxprofiles.rules.harvest_value``). ``replacements`` gives each
     symbol's replacement, or its candidates best first (the plan takes the first that washes nothing).
-    ``plan`` seeds what the household already sells and buys (see ``Plan``); it is not changed.
+    ``outlooks`` are the forecast model's per symbol and ``waiting`` its version's facts: without them
+    the threshold is not scaled and nothing waits. ``plan`` seeds what the household already sells and
+    buys (see ``Plan``); it is not changed.
     """
     groups = identity or {}
 
@@ -191,48 +207,60 @@ def scan_household(
                 return candidate
         return None
 
-    min_fraction = float(policy.min_loss_fraction)
-    candidates: list[tuple[ScanLot, Decimal]] = []
+    def outlook_for(symbol: str) -> Outlook | None:
+        return None if outlooks is None or waiting is None else outlooks.get(symbol)
+
+    # Switch-backs first: they complete harvests decided earlier, and what they buy and sell binds the plan.
+    switching = _plan_switch_backs(switch_backs, prices, as_of, purchases, policy, state, group)
+    switched = {o.lot.ref for o in switching}
+
+    candidates: list[tuple[ScanLot, Decimal, Decimal]] = []
     for lot in lots:
         price = prices.get(lot.symbol)
-        if price is None or lot.tax_deferred or lot.symbol in policy.excluded:
+        if price is None or lot.tax_deferred or lot.symbol in policy.excluded or lot.ref in switched:
             continue
         basis = float(lot.cost_basis)
+        threshold = policy.min_loss_fraction
+        outlook = outlook_for(lot.symbol)
+        if policy.volatility_scaled and outlook is not None and waiting is not None:
+            threshold = (threshold * Decimal(repr(waiting.volatility_scale(outlook)))).quantize(BASIS_POINT)
         # Screen in floats: most lots are not at a loss worth looking at.
-        if basis <= 0 or basis - float(lot.quantity) * float(price) < basis * min_fraction:
+        if basis <= 0 or basis - float(lot.quantity) * float(price) < basis * float(threshold):
             continue
-        candidates.append((lot, price))
+        candidates.append((lot, price, threshold))
 
     results: list[Opportunity] = []
-    open_lots: list[tuple[ScanLot, Decimal, Decimal, Decimal, bool, Replacement | None, float | None]] = []
-    for lot, price in candidates:
+    open_lots: list[tuple[ScanLot, Decimal, Decimal, Decimal, bool, Outlook | None, Decimal]] = []
+    for lot, price, threshold in candidates:
         value = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
         loss = lot.cost_basis - value
         long_term = is_long_term(lot.holding_start, as_of)
-        score = None if scores is None else scores.get(lot.symbol)
-        replacement = next(iter(candidates_for(lot.symbol)), None)
+        outlook = outlook_for(lot.symbol)
         block = wash_block(lot, purchases, as_of, group)
         if block is not None:
+            replacement = next(iter(candidates_for(lot.symbol)), None)
             results.append(
-                Opportunity(lot, price, value, loss, long_term, ZERO, ZERO, ZERO, score, replacement, "blocked", *block)
-            )
+                Opportunity(
+                    lot, price, value, loss, long_term, ZERO, ZERO, ZERO, outlook, replacement, "blocked", *block,
+                    threshold=threshold,
+                )
+            )  # fmt: skip
             continue
-        open_lots.append((lot, price, value, loss, long_term, replacement, score))
+        open_lots.append((lot, price, value, loss, long_term, outlook, threshold))
 
     # Short-term first (worth more per dollar to most clients), larger losses first; each at the margin.
     open_lots.sort(key=lambda item: (item[4], -item[3]))
     taken_st = taken_lt = ZERO
     taken_value = ZERO
     spread = policy.half_spread_bps * BASIS_POINT
-    strong = policy.min_net_benefit * policy.strong_benefit_multiple
-    for lot, price, value, loss, long_term, _, score in open_lots:
+    for lot, price, value, loss, long_term, outlook, threshold in open_lots:
         buyer = state.buying.get(group(lot.symbol))
         if buyer is not None:
             # The plan buys this security (or one identical to it): selling this lot at a loss would wash.
             results.append(
                 Opportunity(
-                    lot, price, value, loss, long_term, ZERO, ZERO, ZERO, score, None, "blocked",
-                    f"the plan buys {buyer}", as_of + WINDOW + timedelta(days=1),
+                    lot, price, value, loss, long_term, ZERO, ZERO, ZERO, outlook, None, "blocked",
+                    f"the plan buys {buyer}", as_of + WINDOW + timedelta(days=1), threshold=threshold,
                 )
             )  # fmt: skip
             continue
@@ -246,31 +274,43 @@ def scan_household(
             tracking = value * drift * policy.tracking_risk_charge
         costs = (value * spread * 2 + policy.commission * 2 + tracking).quantize(CENT, ROUND_HALF_UP)
         net = tax_value - costs
+        weighed: Waiting | None = None
         if replacement is None:
             action = "no replacement"
         elif net < policy.min_net_benefit:
             action = "below minimum"
-        elif score is not None and score < policy.wait_if_recovery_below and net < strong:
-            action = "wait"
         else:
-            action = "harvest"
+            if policy.wait_for_forecast and outlook is not None and waiting is not None:
+                saved = _at_the_margin(value_of, taken_st, taken_lt, taken_value, long_term)
+                weighed = value_of_waiting(loss, value, costs, saved, outlook, waiting, replacement.correlation)
+            action = "harvest" if weighed is None or weighed.harvest_now else "wait"
+        if action == "harvest":
+            assert replacement is not None
             taken_st, taken_lt, taken_value = st, lt, total
             state.sold_at_a_loss.setdefault(group(lot.symbol), f"{lot.symbol} at a loss in {lot.account}")
             state.buying.setdefault(group(replacement.symbol), f"{replacement.symbol} to replace {lot.symbol}")
         results.append(
-            Opportunity(lot, price, value, loss, long_term, tax_value, costs, net, score, replacement, action)
-        )
+            Opportunity(
+                lot, price, value, loss, long_term, tax_value, costs, net, outlook, replacement, action,
+                waiting=weighed, threshold=threshold,
+            )
+        )  # fmt: skip
 
     recommended = sorted((o for o in results if o.action == "harvest"), key=lambda o: -o.net_benefit)
-    harvested = {o.lot.ref for o in recommended}
-    switching = _plan_switch_backs(
-        [item for item in switch_backs if item.lot.ref not in harvested], prices, as_of, purchases, policy, state, group
-    )
-    ranked = [replace(o, rank=i) for i, o in enumerate([*recommended, *switching], start=1)]
-    # A lot is in the result once: a replacement lot the plan switches back is not also listed at a loss.
-    switched = {o.lot.ref for o in switching}
-    others = sorted((o for o in results if o.action != "harvest" and o.lot.ref not in switched), key=lambda o: -o.loss)
+    ranked = [replace(o, rank=i) for i, o in enumerate([*switching, *recommended], start=1)]
+    others = sorted((o for o in results if o.action != "harvest"), key=lambda o: -o.loss)
     return ranked + others
+
+
+def _at_the_margin(
+    value_of: Callable[[Decimal, Decimal], Decimal], st: Decimal, lt: Decimal, taken: Decimal, long_term: bool
+) -> Callable[[Decimal], Decimal]:
+    """The tax saved by one more loss of a given size, after the plan's harvests so far."""
+
+    def saved(extra: Decimal) -> Decimal:
+        return (value_of(st, lt + extra) if long_term else value_of(st + extra, lt)) - taken
+
+    return saved
 
 
 def _plan_switch_backs(
@@ -291,13 +331,19 @@ def _plan_switch_backs(
     """
     offers: list[Opportunity] = []
     spread = policy.half_spread_bps * BASIS_POINT
-    for item in sorted(lots, key=lambda item: (item.harvested_on, item.lot.account, item.lot.symbol, item.lot.lot)):
+    # Oldest harvest first, then the larger lot: never the name, so renaming securities changes nothing.
+    material_gain = policy.min_net_benefit if policy.material_gain is None else policy.material_gain
+    ordered = sorted(
+        lots,
+        key=lambda item: (item.harvested_on, -float(item.lot.quantity * prices.get(item.lot.symbol, ZERO))),
+    )
+    for item in ordered:
         lot = item.lot
         price = prices.get(lot.symbol)
         if price is None or lot.tax_deferred or group(item.original) == group(lot.symbol):
             continue
         held = HeldReplacement(lot.quantity, lot.cost_basis, lot.holding_start)
-        if switch_back_blocker([held], price, item.harvested_on, as_of, policy.min_net_benefit, policy.half_spread_bps):
+        if switch_back_blocker([held], price, item.harvested_on, as_of, material_gain, policy.half_spread_bps):
             continue
         value = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
         loss = lot.cost_basis - value

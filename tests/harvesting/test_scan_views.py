@@ -9,7 +9,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from harvesting import rebound_models
+from harvesting import forecasting
 from harvesting.models import HarvestRun, Opportunity, PlannedKind, PlannedPurchase, RunStatus
 from portfolios.importers import ledger_import
 from portfolios.market_history import price_history_load
@@ -97,7 +97,7 @@ def test_the_scan_records_which_model_version_scored_each_opportunity(
     settings.MARKET_DATA_DIR = recent_market_data
     settings.MODEL_DIR = tmp_path / "models"
     price_history_load(data_dir=recent_market_data)
-    version = rebound_models.model_train()
+    version = forecasting.model_train()
     ledger_import(
         household=smiths,
         filename="l.csv",

@@ -1,6 +1,6 @@
 """python manage.py train_model [--as-of YYYY-MM-DD] [--test-years N] [--train-years N] [--schedule]
 
-Trains the rebound model on the bundled price history, saves it as a new current ModelVersion and prints
+Trains the forecast model on the bundled price history, saves it as a new current ModelVersion and prints
 the version, the training and test windows and the out-of-sample metrics (AUC, Brier, calibration).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from harvesting.rebound_models import DEFAULT_TEST_YEARS, ensure_retraining_schedule, model_dir, model_train
+from harvesting.forecasting import DEFAULT_TEST_YEARS, ensure_retraining_schedule, model_dir, model_train
 
 
 def _iso_date(value: str) -> date:
@@ -27,7 +27,7 @@ def _fmt(value: float | None, spec: str = ".3f") -> str:
 
 
 class Command(BaseCommand):
-    help = "Train the rebound model on the bundled price history and make it the current version."
+    help = "Train the forecast model on the bundled price history and make it the current version."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", type=_iso_date, help="Use prices up to this date only (default: all).")
@@ -58,9 +58,21 @@ class Command(BaseCommand):
         out.write(f"tested    {row.tested_from} .. {row.tested_to}  ({metrics['test_rows']} rows)")
         out.write(f"features  {', '.join(row.features)}")
         out.write(
+            f"target    the price falls {metrics['depth']:.0%} below today's within {metrics['horizon']} trading days"
+        )
+        out.write(
             f"AUC {_fmt(metrics['auc'])}   Brier {_fmt(metrics['brier'], '.4f')} "
             f"(base-rate forecast {_fmt(metrics.get('brier_baseline'), '.4f')})   "
             f"base rate {_fmt(metrics['base_rate'])}   mean predicted {_fmt(metrics['mean_predicted'])}"
+        )
+        out.write(
+            f"volatility of the next {metrics['horizon']} days: log R^2 {_fmt(metrics['volatility_r2'])} "
+            f"(trailing 63-day figure {_fmt(metrics['volatility_r2_trailing'])})"
+        )
+        facts = metrics["facts"]
+        out.write(
+            f"waiting facts: a deepening window falls {facts['deepening']:.1%} on average, the others return "
+            f"{facts['recovery']:+.1%}; ordinary volatility {facts['reference_volatility']:.1%}"
         )
         out.write("calibration  bin        count  predicted  observed")
         for b in metrics["calibration"]:

@@ -97,10 +97,16 @@ def test_a_switch_back_joins_the_plan_only_when_it_washes_nothing():
     # Nothing else in the plan: switch back (sell BAC at a 50.00 loss, buy JPM).
     (back,) = scan_household([], prices, AS_OF, [], flat_rate, {}, switch_backs=[switch])
     assert (back.action, back.replacement.symbol, back.loss, back.rank) == ("switch back", "JPM", D("50.00"), 1)
-    # The plan sells a JPM lot at a loss: buying JPM back now would wash it, so the switch-back waits.
+    # Switch-backs join the plan first: it buys JPM back, so selling a JPM lot at a loss today would wash.
     jpm = lot(1, "JPM", "100", "15000")
     found = scan_household([jpm], prices, AS_OF, [], flat_rate, {"JPM": candidates("WFC")}, switch_backs=[switch])
-    assert [(o.lot.symbol, o.action) for o in found] == [("JPM", "harvest")]
+    assert [(o.lot.symbol, o.action, o.blocked_by) for o in found] == [
+        ("BAC", "switch back", ""),
+        ("JPM", "blocked", "the plan buys JPM to switch back from BAC"),
+    ]
+    # The household sold JPM at a loss in the last 30 days: buying it back would wash that, so it waits.
+    sold = Plan(sold_at_a_loss={"JPM": "JPM sold at a loss in the last 30 days"})
+    assert scan_household([], prices, AS_OF, [], flat_rate, {}, switch_backs=[switch], plan=sold) == []
 
 
 def test_a_switch_back_waits_31_days():

@@ -9,6 +9,7 @@ import numpy as np
 
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Purchase, Replacement, ScanLot, ScanPolicy, scan_household
+from harvesting.engine.waiting import Outlook, WaitingModel
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValuer
 
@@ -98,16 +99,43 @@ def test_costs_are_the_half_spread_both_ways_plus_the_tracking_charge():
     assert found.net_benefit == found.tax_value - D("93.36")
 
 
-def test_a_small_harvest_waits_when_the_model_expects_the_loss_to_deepen():
-    policy = ScanPolicy(min_net_benefit=D("1000"))
-    found = scan_household(
-        LOTS[:1], PRICES, AS_OF, [], valuer("300000", st="50000"), REPLACEMENTS, policy, {"AAA": 0.2}
-    )
-    assert found[0].action == "wait"
-    found = scan_household(
-        LOTS[:1], PRICES, AS_OF, [], valuer("300000", st="50000"), REPLACEMENTS, policy, {"AAA": 0.7}
-    )
-    assert found[0].action == "harvest"
+FACTS = WaitingModel(depth=0.05, deepening=0.10, recovery=0.05, reference_volatility=0.30)
+
+
+def flat(rate: str):
+    return lambda st_loss, lt_loss: ((st_loss + lt_loss) * D(rate)).quantize(D("0.01"))
+
+
+def test_a_harvest_waits_when_the_expected_value_of_waiting_beats_harvesting_now():
+    # AAA: worth 6,000, a 4,000 loss, costs 6.00 (no tracking error), tax at a flat 40%; correlation 0.9.
+    # Deepening 600.00 (10% of 6,000), recovery 300.00. p = 0.9:
+    # now  = 1,600 - 6 + 0.9 x (0.4 x (4,000 + 540) - 1,600 - 6) = 1,594 + 0.9 x 210 = 1,783.00
+    # wait = 0.9 x (0.4 x 4,600 - 6) + 0.1 x (0.4 x 3,700 - 6) = 1,650.60 + 147.40 = 1,798.00 -> wait
+    deep = {"AAA": Outlook(0.9, 0.30, "v1")}
+    (found,) = scan_household(LOTS[:1], PRICES, AS_OF, [], flat("0.4"), REPLACEMENTS, outlooks=deep, waiting=FACTS)
+    assert (found.action, found.waiting.now, found.waiting.wait) == ("wait", D("1783.00"), D("1798.00"))
+    assert (found.waiting.deeper_loss, found.waiting.recovered_loss, found.score) == (D("4600.00"), D("3700.00"), 0.9)
+    # p = 0.5: now = 1,594 + 105 = 1,699.00; wait = 0.5 x 1,834 + 0.5 x 1,474 = 1,654.00 -> harvest now.
+    even = {"AAA": Outlook(0.5, 0.30, "v1")}
+    (found,) = scan_household(LOTS[:1], PRICES, AS_OF, [], flat("0.4"), REPLACEMENTS, outlooks=even, waiting=FACTS)
+    assert (found.action, found.waiting.now, found.waiting.wait) == ("harvest", D("1699.00"), D("1654.00"))
+    # The policy can switch the forecast off: the same lot is harvested, with nothing weighed.
+    policy = ScanPolicy(wait_for_forecast=False)
+    (found,) = scan_household(LOTS[:1], PRICES, AS_OF, [], flat("0.4"), REPLACEMENTS, policy, deep, waiting=FACTS)
+    assert (found.action, found.waiting) == ("harvest", None)
+
+
+def test_the_threshold_scales_with_the_forecast_volatility():
+    # CCC is down 9% (worth 9,100 of 10,000): under the 10% threshold at ordinary volatility (0.30), over
+    # it when the forecast volatility is 0.24 (threshold 10% x 0.8 = 8%), and well under at 0.60 (20%).
+    ccc = [lot(3, "CCC", "182", "10000", date(2025, 3, 3))]
+    policy = ScanPolicy(min_loss_fraction=D("0.10"), wait_for_forecast=False)
+    steady = {"CCC": Outlook(0.3, 0.24)}
+    (found,) = scan_household(ccc, PRICES, AS_OF, [], flat("0.4"), REPLACEMENTS, policy, steady, waiting=FACTS)
+    assert (found.action, found.threshold, found.loss) == ("harvest", D("0.0800"), D("900.00"))
+    volatile = {"CCC": Outlook(0.3, 0.60)}
+    assert scan_household(ccc, PRICES, AS_OF, [], flat("0.4"), REPLACEMENTS, policy, volatile, waiting=FACTS) == []
+    assert scan_household(ccc, PRICES, AS_OF, [], flat("0.4"), REPLACEMENTS, policy) == []
 
 
 def test_the_replacement_is_the_best_correlated_security_not_identical_and_not_blocked():
