@@ -4,65 +4,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('harvesting', '0003_opportunity_lot_identity'),
+        ("harvesting", "0003_opportunity_lot_identity"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalopportunity',
-            name='forward_volatility',
-            field=models.FloatField(blank=True, help_text="The forecast's annualized volatility of the next 21 trading days.", null=True),
+            model_name="historicalopportunity",
+            name="forward_volatility",
+            field=models.FloatField(
+                blank=True, help_text="The forecast's annualized volatility of the next 21 trading days.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='historicalopportunity',
-            name='value_now',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Expected net tax value of harvesting now (the forecast weighed).', max_digits=18, null=True),
+            model_name="historicalopportunity",
+            name="value_now",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Expected net tax value of harvesting now (the forecast weighed).",
+                max_digits=18,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalopportunity',
-            name='value_of_waiting',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Expected net tax value of waiting the 21 trading days instead.', max_digits=18, null=True),
+            model_name="historicalopportunity",
+            name="value_of_waiting",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Expected net tax value of waiting the 21 trading days instead.",
+                max_digits=18,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='modelversion',
-            name='predictions_path',
-            field=models.CharField(blank=True, help_text='Its out-of-sample predictions (gzipped CSV), relative to MODEL_DIR.', max_length=255),
+            model_name="modelversion",
+            name="predictions_path",
+            field=models.CharField(
+                blank=True,
+                help_text="Its out-of-sample predictions (gzipped CSV), relative to MODEL_DIR.",
+                max_length=255,
+            ),
         ),
         migrations.AddField(
-            model_name='modelversion',
-            name='predictions_sha256',
+            model_name="modelversion",
+            name="predictions_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='forward_volatility',
-            field=models.FloatField(blank=True, help_text="The forecast's annualized volatility of the next 21 trading days.", null=True),
+            model_name="opportunity",
+            name="forward_volatility",
+            field=models.FloatField(
+                blank=True, help_text="The forecast's annualized volatility of the next 21 trading days.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_now',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Expected net tax value of harvesting now (the forecast weighed).', max_digits=18, null=True),
+            model_name="opportunity",
+            name="value_now",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Expected net tax value of harvesting now (the forecast weighed).",
+                max_digits=18,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_of_waiting',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Expected net tax value of waiting the 21 trading days instead.', max_digits=18, null=True),
+            model_name="opportunity",
+            name="value_of_waiting",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Expected net tax value of waiting the 21 trading days instead.",
+                max_digits=18,
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalopportunity',
-            name='model_score',
-            field=models.FloatField(blank=True, help_text="The forecast's chance the price falls 5% further within 21 trading days.", null=True),
+            model_name="historicalopportunity",
+            name="model_score",
+            field=models.FloatField(
+                blank=True,
+                help_text="The forecast's chance the price falls 5% further within 21 trading days.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='modelversion',
-            name='metrics',
-            field=models.JSONField(help_text='Out of sample, computed from the stored predictions: AUC, Brier score and its base-rate bar, calibration table, volatility R^2; and the waiting facts.'),
+            model_name="modelversion",
+            name="metrics",
+            field=models.JSONField(
+                help_text="Out of sample, computed from the stored predictions: AUC, Brier score and its base-rate bar, calibration table, volatility R^2; and the waiting facts."
+            ),
         ),
         migrations.AlterField(
-            model_name='opportunity',
-            name='model_score',
-            field=models.FloatField(blank=True, help_text="The forecast's chance the price falls 5% further within 21 trading days.", null=True),
+            model_name="opportunity",
+            name="model_score",
+            field=models.FloatField(
+                blank=True,
+                help_text="The forecast's chance the price falls 5% further within 21 trading days.",
+                null=True,
+            ),
         ),
     ]
