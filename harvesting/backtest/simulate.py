@@ -1,96 +1,159 @@
-"""Simulate one cohort of a direct-indexed portfolio under one harvesting policy.
+"""Simulate one household, day by day, deciding with the product's own plan.
 
-The portfolio: ``initial_value`` dollars spread equally over the stocks at the cohort's first close,
-one lot per stock, held to the last date of the data and then liquidated. Each stock is a *sleeve*:
-it holds either its own stock (one lot) or, after a harvest, the replacement bought with the sale's
-proceeds, until the switch-back rule sells the replacement and buys the stock again.
+A backtest figure is evidence about the product only if the product decided the trades. So each trading
+day this module builds exactly the inputs the product's scan (``harvesting.scanning.household_scan``)
+builds from its database, and calls the same pure function, ``harvesting.engine.scan.scan_household``:
+- the household's open lots (one taxable account), valued at the day's closes;
+- its purchases of the last 30 days (under the firm's wash-sale reading: by default the statute's, every
+  purchase in the window even if sold since), and the securities it sold at a loss in the last 30 days
+  (the plan must not buy them back, nor choose them as replacements);
+- each held security's replacement candidates, ranked by ``harvesting.engine.replacements`` on the trailing
+  400 calendar days of daily returns of every tradable security (the universe's stocks and an S&P 500
+  index fund);
+- the forecast model's outlook per stock (``WalkForwardForecasts``: refitted each January on rows whose
+  label window ended before it, so no decision sees a later price) and the version's waiting facts;
+- the replacement lots bought by harvests, with the security each replaced, for the switch-back rule;
+- the client's tax value of a loss (``value_of``): by default a flat short-term and long-term rate (a client
+  with ample outside gains), or any callable (the parity test passes the product's own valuer).
+Then it executes the plan the way the product does: a harvest sells the lot and buys the replacement with
+the proceeds; a switch-back sells the replacement lot and buys the original. Same-day order never depends
+on a symbol's name: switch-backs first, then harvests in the plan's order.
 
-Policies are small objects with ``decide(day, lot_state, features) -> bool``, asked once a trading
-day for each sleeve that holds its own stock at an unrealized loss:
+Policies are the product's plan with different settings (``POLICIES``): a monthly and a daily fixed
+threshold, a threshold scaled by forecast volatility, the model (scaled threshold and the expected value of
+waiting), and the perfect-substitute ceiling (each stock's replacement is a twin with exactly its prices).
 
-- ``NeverHarvest`` (the twin);
-- ``FixedThreshold`` (loss >= threshold; checked on each month's first trading day, or daily);
-- ``VolScaledThreshold`` (daily; threshold x the stock's trailing 63-day volatility / the median
-  volatility of all the stocks that day, so the average threshold stays the fixed one);
-- ``ModelDriven`` (daily; loss >= threshold AND ``probability_of_recovery(symbol, day)`` < cutoff,
-  where "recovery" is the close 21 trading days later being above today's close). The backtest
-  supplies the callable from ``WalkForwardModel``: a HistGradientBoostingClassifier on trailing
-  features, refitted every January on the rows whose label was known before that January, so a
-  decision on any day uses a model trained only on earlier data.
-
-Replacements (``Config.replacement``): ``index`` (the S&P 500 price index plus a stated dividend
-yield, accrued daily, as a fund proxy); ``correlated`` (the other stock with the highest correlation
-of daily returns over the trailing 252 days); ``basket`` (``basket_size`` other stocks, equal weights,
-chosen greedily for the lowest tracking error over the trailing 252 days). Switch-back rules
-(``Config.switch_back``), never before 31 calendar days (``harvesting.engine.switch_back``, the rule
-the product applies): ``31days`` (as soon as allowed); ``no-st-gain`` (wait while selling the
-replacement would realize a net short-term gain); ``tracking``
-(stay while the replacement's cumulative return since the harvest stays within ``tracking_limit`` of
-the stock's, switch back once it drifts further).
-
-Wash sales are avoided by construction and then checked: a loss sale of a symbol is not made when
-another lot of it was bought in the last 30 days (under ``WashSaleReading.HELD_AT_SALE``: while such
-a lot is still held), and a symbol is not bought within 30 days after a loss sale of it (a harvest
-falls to the next candidate replacement, or waits; a switch-back waits). Every
-trade is also emitted as a ``LedgerEntry`` and replayed through ``harvesting.engine.lots``; the run
-fails if any sale before the final liquidation carries a wash-sale adjustment, or if the engine's
-realized gains differ from the simulation's by more than rounding.
+Money is kept as the product keeps it: shares to 8 places, prices to 6, dollars to the cent. Every trade
+is also a ``LedgerEntry``, replayed by the ledger engine at the end; the run fails if the engine finds a
+wash sale, if its gains differ from the simulation's, or if an independent check (written apart from the
+engine: any loss sale with a purchase of the same security within 30 days before or after it, other than
+the lot's own) finds one.
 
 Simplifications (stated, deliberate):
-- The stocks' adjusted closes already include dividends (total-return series), so a stock's value
-  includes them; the index proxy adds ``dividend_yield`` (default 1.8%/yr) accrued daily.
-- Equal-weight buy at the cohort's first close, no rebalancing, no cash flows (buy and hold).
-- One lot per stock at the start; new lots come only from replacements and switch-backs.
-- Every trade is at that day's close, paying a half-spread (default 5 bp) on the notional; the final
-  liquidation pays it too, for the policy and the twin alike.
-- A replacement is not itself harvested (its loss, if any, is realized at the switch-back).
-- The final liquidation is a hypothetical sale of everything on the last date; wash-sale matching
-  among its same-day sales is ignored (all shares are sold, so any loss is realized that day).
-- Prices in the bundled data have three decimals, so the early, low-priced series are coarse.
+- The 20 stocks are today's large caps, which survived 1990-2022 (survivorship): their losses were
+  recovered more often than a real index's members' were, which flatters neither harvesting nor the twin
+  in particular but makes the losses available smaller than in an index with failures.
+- Without ``dividends`` the stocks' adjusted closes (total-return series) include dividends, and the index
+  fund proxy accrues ``index_yield``; with ``dividends`` each stock is a price series (its total return less
+  ``stock_yield``) that pays ``stock_yield`` / 4 each quarter, reinvested as a new lot. Dividends are not
+  taxed (the same, near enough, for a policy and its twin).
+- Every trade is at that day's close, paying a half-spread on the notional.
+- The final liquidation is a hypothetical sale of everything on the last date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Protocol
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from harvesting.backtest.data import INDEX, index_fund_proxy
+from harvesting.engine import forecast
 from harvesting.engine.holding import is_long_term
 from harvesting.engine.lots import Action, LedgerEntry, WashSaleReading, replay_ledger
-from harvesting.engine.switch_back import HeldReplacement, switch_back_blocker
+from harvesting.engine.replacements import rank_replacements
+from harvesting.engine.scan import (
+    Opportunity,
+    Plan,
+    Purchase,
+    Replacement,
+    ScanLot,
+    ScanPolicy,
+    SwitchBackLot,
+    scan_household,
+)
+from harvesting.engine.waiting import Outlook, WaitingModel
 
 WASH_WINDOW = timedelta(days=30)
+HISTORY_DAYS = 400  # calendar days of returns behind the replacements' correlations (the product's)
 ACCOUNT = "taxable"
-REPLACEMENTS = ("index", "correlated", "basket", "best")
-SWITCH_BACKS = ("31days", "no-st-gain", "tracking")
-HORIZON = 21  # trading days: the model's recovery window (about the wash-sale window)
+CENT = Decimal("0.01")
+SHARE = Decimal("0.00000001")
+PRICE = Decimal("0.000001")
+ZERO = Decimal(0)
+POLICY_NAMES = ("twin", "monthly", "daily", "volscaled", "model", "ceiling")
+SWITCH_BACKS = ("plan", "31days", "no-st-gain")
+REPLACEMENTS = ("plan", "index")
+TWIN_MARK = "~"  # a perfect substitute's symbol: the stock's, then this, then 1 or 2
 
 
 @dataclass(frozen=True)
 class Config:
     threshold: float = 0.10
     half_spread_bps: float = 5.0
-    replacement: str = "index"
-    switch_back: str = "31days"
-    dividend_yield: float = 0.018
+    min_net_benefit: float = 100.0
+    short_rate: float = 0.35  # the decision's tax rates (a client with ample outside gains)
+    long_rate: float = 0.15
+    replacement: str = "plan"  # plan: the product's ranked candidates; index: only the index fund
+    switch_back: str = "plan"  # plan: 31 days and no short-term gain above the minimum benefit
+    index_yield: float = 0.018
+    stock_yield: float = 0.02
+    dividends: bool = False
+    contribution: float = 0.0  # each month's first trading day, as a share of the initial value
     initial_value: float = 1_000_000.0
-    basket_size: int = 3
-    lookback: int = 252
-    vol_window: int = 63
-    tracking_limit: float = 0.05
-    model_cutoff: float = 0.5
-    # Which purchases wash a loss sale: the firm's setting (``portfolios.models.Firm.wash_sale_reading``).
+    years: int = 10
+    ceiling_threshold: float = 0.02
     wash_sale_reading: str = WashSaleReading.STATUTE.value
 
     @property
-    def half_spread(self) -> float:
-        return self.half_spread_bps / 10_000.0
+    def half_spread(self) -> Decimal:
+        return Decimal(repr(self.half_spread_bps)) / Decimal(10_000)
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """One policy: the product's plan with these settings, scanned daily or on each month's first day."""
+
+    name: str
+    scan: ScanPolicy | None  # None: never harvests (the twin)
+    monthly: bool = False
+    forecast: bool = False  # give the plan the model's outlooks
+    ceiling: bool = False  # replacements are perfect substitutes
+
+
+def policy_spec(name: str, config: Config) -> PolicySpec:
+    """The product's ``ScanPolicy`` for a named policy, at ``config``'s threshold and costs."""
+    base = ScanPolicy(
+        min_net_benefit=Decimal(repr(config.min_net_benefit)),
+        min_loss_fraction=Decimal(repr(config.threshold)),
+        half_spread_bps=Decimal(repr(config.half_spread_bps)),
+        wait_for_forecast=False,
+        volatility_scaled=False,
+        material_gain=_material_gain(config),
+    )
+    if name == "twin":
+        return PolicySpec(name, None)
+    if name == "monthly":
+        return PolicySpec(name, base, monthly=True)
+    if name == "daily":
+        return PolicySpec(name, base)
+    if name == "volscaled":
+        return PolicySpec(name, _with(base, volatility_scaled=True), forecast=True)
+    if name == "model":
+        return PolicySpec(name, _with(base, volatility_scaled=True, wait_for_forecast=True), forecast=True)
+    if name == "ceiling":
+        floor = Decimal(repr(config.ceiling_threshold))
+        return PolicySpec(name, _with(base, min_loss_fraction=floor, tracking_risk_charge=ZERO), ceiling=True)
+    raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
+
+
+def _with(policy: ScanPolicy, **changes: Any) -> ScanPolicy:
+    return replace(policy, **changes)
+
+
+def _material_gain(config: Config) -> Decimal | None:
+    if config.switch_back == "plan":
+        return None
+    if config.switch_back == "31days":
+        return Decimal("1e12")
+    if config.switch_back == "no-st-gain":
+        return ZERO
+    raise ValueError(f"unknown switch-back rule {config.switch_back!r}; choose from {', '.join(SWITCH_BACKS)}")
 
 
 # --- market ---------------------------------------------------------------------------------------
@@ -98,30 +161,30 @@ class Config:
 
 @dataclass
 class Market:
-    """Prices on trading days: one column per stock, then the index fund proxy (column ``n``)."""
+    """Closes on trading days: one column per stock, then the index fund (``INDEX``).
+
+    ``prices`` are what a lot is bought and sold at and valued with; ``dividend_rates`` (same shape) the
+    cash a share pays on a day, as a fraction of its price (zero without dividends).
+    """
 
     dates: list[date]
-    symbols: list[str]
+    symbols: list[str]  # the stocks
     prices: np.ndarray  # T x (n + 1)
-    returns: np.ndarray = field(init=False)  # simple daily returns, row 0 = 0
-    volatility: np.ndarray = field(init=False)  # T x n trailing annualized volatility (nan early)
-    median_volatility: np.ndarray = field(init=False)
+    dividend_rates: np.ndarray | None = None
+    returns: np.ndarray = field(init=False)
     month_start: np.ndarray = field(init=False)
-    vol_window: int = 63
 
     def __post_init__(self) -> None:
-        prices = self.prices
-        self.returns = np.zeros_like(prices)
-        self.returns[1:] = prices[1:] / prices[:-1] - 1.0
-        stock_returns = pd.DataFrame(self.returns[:, : self.n])
-        self.volatility = (stock_returns.rolling(self.vol_window).std() * np.sqrt(252.0)).to_numpy()
-        self.median_volatility = np.full(len(self.dates), np.nan)
-        valid = ~np.isnan(self.volatility).any(axis=1)
-        self.median_volatility[valid] = np.median(self.volatility[valid], axis=1)
+        self.prices = np.round(self.prices.astype(float), 6)
+        self.returns = np.zeros_like(self.prices)
+        self.returns[1:] = self.prices[1:] / self.prices[:-1] - 1.0
         months = np.array([d.year * 12 + d.month for d in self.dates])
         self.month_start = np.ones(len(self.dates), dtype=bool)
         self.month_start[1:] = months[1:] != months[:-1]
         self.index_of = {d: i for i, d in enumerate(self.dates)}
+        self.column = {symbol: j for j, symbol in enumerate(self.all_symbols)}
+        if self.dividend_rates is None:
+            self.dividend_rates = np.zeros_like(self.prices)
 
     @property
     def n(self) -> int:
@@ -132,11 +195,41 @@ class Market:
         return [*self.symbols, INDEX]
 
     @classmethod
-    def from_frames(cls, stocks: pd.DataFrame, index: pd.Series, dividend_yield: float = 0.018) -> Market:
-        proxy = index_fund_proxy(index, dividend_yield)
-        prices = np.column_stack([stocks.to_numpy(dtype=float), proxy.to_numpy(dtype=float)])
+    def from_frames(
+        cls,
+        stocks: pd.DataFrame,
+        index: pd.Series,
+        index_yield: float = 0.018,
+        *,
+        dividends: bool = False,
+        stock_yield: float = 0.02,
+    ) -> Market:
+        """Stocks (total-return closes) and the S&P 500 price index on common dates.
+
+        Without ``dividends`` the index fund accrues ``index_yield`` in its price. With them, every column
+        is a price series paying its yield each quarter (the first trading day of March, June, September
+        and December): the stocks' total return less ``stock_yield``, the index as it is plus ``index_yield``.
+        """
+        days = np.asarray((stocks.index - stocks.index[0]).days, dtype=float)
+        if dividends:
+            accrual = np.power(1.0 + stock_yield, days / 365.25)
+            stock_prices = stocks.to_numpy(dtype=float) / accrual[:, None]
+            fund = index.to_numpy(dtype=float)
+        else:
+            stock_prices = stocks.to_numpy(dtype=float)
+            fund = index_fund_proxy(index, index_yield).to_numpy(dtype=float)
+        prices = np.column_stack([stock_prices, fund])
         dates = [ts.date() for ts in stocks.index]
-        return cls(dates=dates, symbols=list(stocks.columns), prices=prices)
+        rates = None
+        if dividends:
+            rates = np.zeros_like(prices)
+            quarter = np.array([d.month in (3, 6, 9, 12) for d in dates])
+            first = np.ones(len(dates), dtype=bool)
+            first[1:] = np.array([a.month != b.month for a, b in zip(dates[1:], dates[:-1], strict=True)])
+            paying = quarter & first
+            rates[paying, : stocks.shape[1]] = stock_yield / 4
+            rates[paying, stocks.shape[1]] = index_yield / 4
+        return cls(dates=dates, symbols=[str(s) for s in stocks.columns], prices=prices, dividend_rates=rates)
 
     def first_index_on_or_after(self, day: date) -> int:
         for i, d in enumerate(self.dates):
@@ -144,203 +237,122 @@ class Market:
                 return i
         return len(self.dates)
 
-
-# --- policies -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LotState:
-    symbol: str
-    loss: float  # unrealized loss as a fraction of the cost basis (0.2 = down 20%)
-    days_held: int
-    long_term: bool
+    def price(self, t: int, symbol: str) -> Decimal:
+        """The close as the product stores it (6 places); a perfect substitute trades at its stock's."""
+        return Decimal(f"{self.prices[t, self.column[_underlying(symbol)]]:.6f}")
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
-    first_trading_day_of_month: bool
-    volatility: float  # the stock's trailing annualized volatility (nan if unknown)
-    median_volatility: float  # the median of all the stocks' that day (nan if unknown)
+def _underlying(symbol: str) -> str:
+    return symbol.split(TWIN_MARK)[0]
 
 
-class Policy(Protocol):
-    name: str
-
-    def decide(self, day: date, lot_state: LotState, features: Features) -> bool: ...
+# --- the walk-forward forecasts -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NeverHarvest:
-    name: str = "twin"
+class WalkForwardForecasts:
+    """The forecast model's outlook per stock and day, refitted each January as the product retrains.
 
-    def decide(self, day: date, lot_state: LotState, features: Features) -> bool:
-        return False
-
-
-@dataclass(frozen=True)
-class FixedThreshold:
-    threshold: float = 0.10
-    monthly: bool = False
-    name: str = "daily"
-
-    def decide(self, day: date, lot_state: LotState, features: Features) -> bool:
-        if self.monthly and not features.first_trading_day_of_month:
-            return False
-        return lot_state.loss >= self.threshold
-
-
-@dataclass(frozen=True)
-class VolScaledThreshold:
-    threshold: float = 0.10
-    name: str = "volscaled"
-
-    def decide(self, day: date, lot_state: LotState, features: Features) -> bool:
-        scale = features.volatility / features.median_volatility
-        if not np.isfinite(scale) or scale <= 0:
-            scale = 1.0
-        return lot_state.loss >= self.threshold * scale
-
-
-@dataclass(frozen=True)
-class ModelDriven:
-    probability_of_recovery: Callable[[str, date], float]
-    threshold: float = 0.10
-    cutoff: float = 0.5
-    name: str = "model"
-
-    def decide(self, day: date, lot_state: LotState, features: Features) -> bool:
-        if lot_state.loss < self.threshold:
-            return False
-        probability = self.probability_of_recovery(lot_state.symbol, day)
-        if not np.isfinite(probability):
-            return True  # no model yet: behave like the daily threshold
-        return probability < self.cutoff
-
-
-POLICY_NAMES = ("twin", "monthly", "daily", "volscaled", "model")
-
-
-def make_policy(
-    name: str, config: Config, probability_of_recovery: Callable[[str, date], float] | None = None
-) -> Policy:
-    if name == "twin":
-        return NeverHarvest()
-    if name == "monthly":
-        return FixedThreshold(config.threshold, monthly=True, name="monthly")
-    if name == "daily":
-        return FixedThreshold(config.threshold, monthly=False, name="daily")
-    if name == "volscaled":
-        return VolScaledThreshold(config.threshold)
-    if name == "model":
-        if probability_of_recovery is None:
-            raise ValueError("the model policy needs probability_of_recovery")
-        return ModelDriven(probability_of_recovery, config.threshold, config.model_cutoff)
-    raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
-
-
-# --- the walk-forward model -----------------------------------------------------------------------
-
-
-def model_features(market: Market) -> np.ndarray:
-    """T x n x 7 features of each stock's trailing path: returns over 5/21/63/252 days, drawdown from
-    the 252-day high, 63-day volatility, and the index's 21-day return. Nan where history is short."""
-    logp = np.log(market.prices)
-    t_count, n = len(market.dates), market.n
-    out = np.full((t_count, n, 7), np.nan)
-    for k, lag in enumerate((5, 21, 63, 252)):
-        out[lag:, :, k] = logp[lag:, :n] - logp[:-lag, :n]
-    high = pd.DataFrame(market.prices[:, :n]).rolling(252, min_periods=1).max().to_numpy()
-    out[:, :, 4] = market.prices[:, :n] / high - 1.0
-    out[:, :, 5] = market.volatility
-    out[21:, :, 6] = (logp[21:, n] - logp[:-21, n])[:, None]
-    return out
-
-
-class WalkForwardModel:
-    """P(close in 21 trading days > today's close) per stock and day, refitted each January.
-
-    The model used for days in calendar year Y is fitted on rows whose label was known before Y's
-    first trading day (the row's day plus 21 trading days falls before it). Days before
-    ``first_year`` get nan (no model).
+    The model used in calendar year Y is ``forecast.train`` on rows whose 21-day label window ended before
+    Y's first trading day (from ``train_from``), i.e. a version like the product's with a one-year test
+    period. Its stored out-of-sample predictions are the year's, so the record of every version (and of all
+    of them together) is recomputable from ``predictions``.
     """
 
-    def __init__(self, market: Market, first_year: int, last_year: int | None = None, seed: int = 0) -> None:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        from threadpoolctl import threadpool_limits
-
-        self.market = market
-        features = model_features(market)
-        logp = np.log(market.prices[:, : market.n])
-        t_count, n = logp.shape
-        labels = np.full((t_count, n), np.nan)
-        labels[:-HORIZON] = (logp[HORIZON:] > logp[:-HORIZON]).astype(float)
-        self.labels = labels
-        self.probabilities = np.full((t_count, n), np.nan)
-        years = np.array([d.year for d in market.dates])
+    def __init__(
+        self,
+        stocks: pd.DataFrame,
+        index: pd.Series,
+        first_year: int,
+        last_year: int | None = None,
+        *,
+        train_from: str = "1991-01-01",
+        seed: int = 0,
+    ) -> None:
+        stocks = stocks.sort_index()
+        market = index.reindex(stocks.index)
+        rows = forecast.labelled_rows(stocks, market)
+        self.symbols = [str(s) for s in stocks.columns]
+        self.dates = [ts.date() for ts in stocks.index]
+        shape = (len(self.dates), len(self.symbols))
+        self.probability = np.full(shape, np.nan)
+        self.volatility = np.full(shape, np.nan)
+        self.facts: dict[int, WaitingModel] = {}
+        self.records: dict[int, dict[str, Any]] = {}
+        predictions: list[pd.DataFrame] = []
+        years = np.array([d.year for d in self.dates])
         last_year = last_year or int(years[-1])
-        valid = ~np.isnan(features).any(axis=2)
-        self.fitted_years: dict[int, tuple[date, int]] = {}
+        panel = forecast.feature_panel(stocks, market)
+        matrix = np.stack([panel[name].to_numpy(dtype=float) for name in forecast.FEATURES], axis=2)
         for year in range(first_year, last_year + 1):
-            rows_in_year = np.flatnonzero(years == year)
-            if not len(rows_in_year):
+            in_year = np.flatnonzero(years == year)
+            if not len(in_year):
                 continue
-            start = rows_in_year[0]
-            train = valid.copy()
-            train[max(start - HORIZON, 0) :] = False
-            train &= ~np.isnan(labels)
-            x_train, y_train = features[train], labels[train]
-            if len(y_train) < 1000 or len(np.unique(y_train)) < 2:
+            start = stocks.index[in_year[0]]
+            end = stocks.index[in_year[-1]]
+            try:
+                model, predicted = forecast.train(
+                    stocks, market, start, start, end, seed, train_start=train_from, labelled=rows
+                )
+            except ValueError:
+                continue  # no labelled test rows this late in the data: forecast with last year's model below
+            block = matrix[in_year]
+            usable = ~np.isnan(block).any(axis=2)
+            p = np.full(usable.shape, np.nan)
+            v = np.full(usable.shape, np.nan)
+            if usable.any():
+                p[usable], v[usable] = forecast.forecast_matrix(model, block[usable])
+            self.probability[in_year], self.volatility[in_year] = p, v
+            facts = model.facts
+            self.facts[year] = WaitingModel(facts.depth, facts.deepening, facts.recovery, facts.reference_volatility)
+            self.records[year] = {
+                "version": f"walk-forward-{year}",
+                "trained": [model.train_from.isoformat(), model.train_to.isoformat()],
+                **{k: v for k, v in model.metrics.items() if k != "calibration"},
+                "facts": asdict(facts),
+            }
+            predictions.append(predicted.assign(version=f"walk-forward-{year}"))
+        self.predictions = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
+        self._index_of = {d: i for i, d in enumerate(self.dates)}
+        self._column = {s: j for j, s in enumerate(self.symbols)}
+
+    def outlooks(self, day: date, symbols: Sequence[str]) -> dict[str, Outlook]:
+        """The outlook of each of ``symbols`` (stocks) on ``day`` that has one."""
+        t = self._index_of.get(day)
+        if t is None or day.year not in self.facts:
+            return {}
+        found: dict[str, Outlook] = {}
+        for symbol in symbols:
+            j = self._column.get(symbol)
+            if j is None or np.isnan(self.probability[t, j]):
                 continue
-            model = HistGradientBoostingClassifier(
-                max_iter=100, max_depth=3, learning_rate=0.1, max_bins=63, early_stopping=False, random_state=seed
+            found[symbol] = Outlook(
+                float(self.probability[t, j]), float(self.volatility[t, j]), f"walk-forward-{day.year}"
             )
-            with threadpool_limits(1):  # several OpenMP threads are many times slower on 2 cores
-                model.fit(x_train, y_train)
-            block = features[rows_in_year]
-            ok = valid[rows_in_year]
-            predicted = np.full(ok.shape, np.nan)
-            with threadpool_limits(1):
-                predicted[ok] = model.predict_proba(block[ok])[:, 1]
-            self.probabilities[rows_in_year] = predicted
-            last_train_day = market.dates[int(np.flatnonzero(train.any(axis=1))[-1])]
-            self.fitted_years[year] = (last_train_day, len(y_train))
-        self._columns = {symbol: j for j, symbol in enumerate(market.symbols)}
+        return found
 
-    def probability_of_recovery(self, symbol: str, day: date) -> float:
-        return float(self.probabilities[self.market.index_of[day], self._columns[symbol]])
+    def waiting(self, day: date) -> WaitingModel | None:
+        return self.facts.get(day.year)
 
-    def out_of_sample_auc(self, since: date | None = None) -> float:
-        from sklearn.metrics import roc_auc_score
-
-        mask = ~np.isnan(self.probabilities) & ~np.isnan(self.labels)
-        if since is not None:
-            mask[: self.market.first_index_on_or_after(since)] = False
-        return float(roc_auc_score(self.labels[mask], self.probabilities[mask]))
+    def renamed(self, names: Mapping[str, str]) -> WalkForwardForecasts:
+        """The same forecasts under other symbols (the permutation test)."""
+        copy = object.__new__(WalkForwardForecasts)
+        copy.__dict__.update(self.__dict__)
+        copy.symbols = [names[s] for s in self.symbols]
+        copy._column = {s: j for j, s in enumerate(copy.symbols)}
+        return copy
 
 
-# --- the simulation -------------------------------------------------------------------------------
+# --- the household --------------------------------------------------------------------------------
 
 
-class _Lot:
-    __slots__ = ("acquired", "basis", "col", "name", "shares")
-
-    def __init__(self, col: int, shares: float, basis: float, acquired: date, name: str) -> None:
-        self.col = col
-        self.shares = shares
-        self.basis = basis
-        self.acquired = acquired
-        self.name = name
-
-
-class _Sleeve:
-    __slots__ = ("col", "harvest_value", "harvested", "lots", "primary_at_harvest")
-
-    def __init__(self, col: int, lot: _Lot) -> None:
-        self.col = col
-        self.lots = [lot]
-        self.harvested: int | None = None  # day index of the harvest while replaced
-        self.harvest_value = 0.0
-        self.primary_at_harvest = 0.0
+@dataclass
+class Lot:
+    ref: int
+    symbol: str
+    name: str
+    shares: Decimal
+    basis: Decimal
+    acquired: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,28 +362,44 @@ class Realized:
     long_term: bool
     kind: str  # harvest | switch-back | liquidation
     proceeds: float
+    symbol: str = ""
+    lot: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the plan decided for one lot on one day (the parity test compares these with the product's)."""
+
+    day: date
+    lot: str
+    symbol: str
+    action: str
+    replacement: str | None
 
 
 @dataclass
 class SimResult:
     policy: str
     config: Config
-    dates: list[date]  # the cohort's trading days
-    values: np.ndarray  # pre-tax mark-to-market value at each close (after that day's trades)
-    liquidation_value: float  # cash after selling everything on the last day (half-spread paid)
+    dates: list[date]
+    values: np.ndarray  # mark-to-market value at each close, after that day's trades and flows
+    growth: np.ndarray  # the time-weighted value of $1 invested at the start (flows excluded)
+    flows: list[tuple[date, float]]  # money put in: the start, contributions
+    liquidation_value: float
     realized: list[Realized]
     ledger: list[LedgerEntry]
-    liquidation_rows: int  # the last ``liquidation_rows`` ledger entries are the liquidation
+    liquidation_rows: int = 0
     harvests: int = 0
     switch_backs: int = 0
-    blocked: int = 0  # harvests wanted but skipped to avoid a wash sale (no allowed replacement)
-    wash_sales: int = 0  # counted by the ledger engine on the pre-liquidation trades
-    first_rows: int = 0  # the first ``first_rows`` ledger entries are the cohort's purchase
+    waits: int = 0  # lot-days the plan chose to wait
+    blocked: int = 0  # lot-days a loss past the threshold was blocked by the wash-sale rule
+    wash_sales: int = 0
+    decisions: list[Decision] = field(default_factory=list)
 
     @property
-    def trades(self) -> int:
-        """Trades (buys and sells) between the cohort's purchase and the liquidation."""
-        return len(self.ledger) - self.liquidation_rows - self.first_rows
+    def orders(self) -> int:
+        """Orders the plan placed (a harvest or a switch-back is two: a sale and a purchase)."""
+        return 2 * (self.harvests + self.switch_backs)
 
     @property
     def years(self) -> float:
@@ -382,256 +410,458 @@ class WashSaleViolation(AssertionError):
     pass
 
 
+def flat_rates(short: float, long: float) -> Callable[[int, Decimal, Decimal], Callable[[Decimal, Decimal], Decimal]]:
+    """Tax value at flat rates, either sign of the year's realized gains (ample outside gains)."""
+    short_rate, long_rate = Decimal(repr(short)), Decimal(repr(long))
+
+    def for_year(year: int, realized_st: Decimal, realized_lt: Decimal) -> Callable[[Decimal, Decimal], Decimal]:
+        def value_of(st: Decimal, lt: Decimal) -> Decimal:
+            return (st * short_rate + lt * long_rate).quantize(CENT, ROUND_HALF_UP)
+
+        return value_of
+
+    return for_year
+
+
+ValueOf = Callable[[int, Decimal, Decimal], Callable[[Decimal, Decimal], Decimal]]
+
+
 def simulate(
     market: Market,
     start: int,
-    policy: Policy,
+    spec: PolicySpec,
     config: Config,
     end: int | None = None,
     *,
+    forecasts: WalkForwardForecasts | None = None,
+    value_of: ValueOf | None = None,
     check_ledger: bool = True,
-    reading: WashSaleReading | None = None,
+    record_decisions: bool = False,
+    observe: Callable[[int, Household], None] | None = None,
 ) -> SimResult:
-    """Run one cohort from trading-day index ``start`` to ``end`` (default: the last day).
+    """Run one cohort from trading-day index ``start`` to ``end`` (default: ``config.years`` later)."""
+    if end is None:
+        end = min(market.first_index_on_or_after(_years_after(market.dates[start], config.years)), len(market.dates))
+        end -= 1
+    household = Household(market, config, spec, value_of or flat_rates(config.short_rate, config.long_rate))
+    household.record_decisions = record_decisions
+    return household.run(start, end, forecasts, check_ledger, observe)
 
-    ``reading`` is the wash-sale reading the trades avoid and the ledger check replays them under (by
-    default ``config.wash_sale_reading``, the firm's setting when the command is given ``--firm``).
-    """
-    reading = WashSaleReading(config.wash_sale_reading) if reading is None else reading
-    end = len(market.dates) - 1 if end is None else end
-    h = config.half_spread
-    prices, dates, symbols, n = market.prices, market.dates, market.all_symbols, market.n
-    ledger: list[LedgerEntry] = []
-    realized: list[Realized] = []
-    last_loss_sale: dict[int, date] = {}
-    held: dict[int, list[_Lot]] = {}
-    # Under the statute reading a purchase in the window counts even once sold again: every lot bought.
-    bought: dict[int, list[_Lot]] = held if reading is WashSaleReading.HELD_AT_SALE else {}
 
-    def buy(col: int, amount: float, t: int) -> _Lot:
-        price = prices[t, col]
-        shares = amount / (price * (1.0 + h))
-        row = len(ledger) + 1
-        lot = _Lot(col, shares, amount, dates[t], f"L{row}")
-        ledger.append(
-            LedgerEntry(
-                row,
-                ACCOUNT,
-                symbols[col],
-                Action.BUY,
-                dates[t],
-                _dec(shares),
-                _dec(price),
-                fees=_dec(shares * price * h),
-                lot=lot.name,
-            )
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class Household:
+    """One taxable account, its lots, its trades and the records the product's scan reads."""
+
+    def __init__(self, market: Market, config: Config, spec: PolicySpec, value_of: ValueOf) -> None:
+        self.market = market
+        self.config = config
+        self.spec = spec
+        self.value_of = value_of
+        self.reading = WashSaleReading(config.wash_sale_reading)
+        self.lots: list[Lot] = []
+        self.ledger: list[LedgerEntry] = []
+        self.realized: list[Realized] = []
+        self.purchases: list[Purchase] = []  # every purchase, with its lot's name
+        self.loss_sales: list[tuple[date, str]] = []
+        self.replaced: dict[str, tuple[str, date]] = {}  # replacement lot name -> (original symbol, harvest day)
+        self.replaced_by: dict[str, str] = {}  # original symbol -> what its harvest bought
+        self.cash = ZERO
+        self.result_counts = {"harvests": 0, "switch_backs": 0, "waits": 0, "blocked": 0}
+        self.decisions: list[Decision] = []
+        self.record_decisions = False
+        self._next_ref = 0
+        self.symbols = list(market.symbols)
+        if spec.ceiling:
+            self.symbols += [f"{s}{TWIN_MARK}{k}" for s in market.symbols for k in (1, 2)]
+        self.tradable = [*self.symbols, INDEX]
+
+    # -- trades ------------------------------------------------------------------------------------
+
+    def buy(self, symbol: str, amount: Decimal, t: int) -> Lot | None:
+        price = self.market.price(t, symbol)
+        h = self.config.half_spread
+        shares = (amount / (price * (1 + h))).quantize(SHARE, ROUND_DOWN)
+        if shares <= 0:
+            self.cash += amount
+            return None
+        fees = (shares * price * h).quantize(CENT, ROUND_HALF_UP)
+        basis = (shares * price + fees).quantize(CENT, ROUND_HALF_UP)
+        self._next_ref += 1
+        lot = Lot(self._next_ref, symbol, f"L{self._next_ref}", shares, basis, self.market.dates[t])
+        self.ledger.append(
+            LedgerEntry(len(self.ledger) + 1, ACCOUNT, symbol, Action.BUY, lot.acquired, shares, price, fees, lot.name)
         )
-        held.setdefault(col, []).append(lot)
-        if bought is not held:
-            bought.setdefault(col, []).append(lot)
+        self.purchases.append(Purchase(symbol, ACCOUNT, lot.acquired, shares, lot=lot.name))
+        self.lots.append(lot)
+        self.cash += amount - basis
         return lot
 
-    def sell(lot: _Lot, t: int, kind: str) -> float:
-        price = prices[t, lot.col]
-        proceeds = lot.shares * price * (1.0 - h)
-        gain = proceeds - lot.basis
-        ledger.append(
-            LedgerEntry(
-                len(ledger) + 1,
-                ACCOUNT,
-                symbols[lot.col],
-                Action.SELL,
-                dates[t],
-                _dec(lot.shares),
-                _dec(price),
-                fees=_dec(lot.shares * price * h),
-                lot=lot.name,
-            )
+    def sell(self, lot: Lot, t: int, kind: str) -> Decimal:
+        price = self.market.price(t, lot.symbol)
+        fees = (lot.shares * price * self.config.half_spread).quantize(CENT, ROUND_HALF_UP)
+        proceeds = (lot.shares * price - fees).quantize(CENT, ROUND_HALF_UP)
+        day = self.market.dates[t]
+        self.ledger.append(
+            LedgerEntry(len(self.ledger) + 1, ACCOUNT, lot.symbol, Action.SELL, day, lot.shares, price, fees, lot.name)
         )
-        realized.append(Realized(dates[t], gain, is_long_term(lot.acquired, dates[t]), kind, proceeds))
+        gain = proceeds - lot.basis
+        self.realized.append(
+            Realized(day, float(gain), is_long_term(lot.acquired, day), kind, float(proceeds), lot.symbol, lot.name)
+        )
         if gain < 0:
-            last_loss_sale[lot.col] = dates[t]
-        held[lot.col].remove(lot)
+            self.loss_sales.append((day, lot.symbol))
+        self.lots.remove(lot)
+        self.replaced.pop(lot.name, None)
         return proceeds
 
-    def loss_sale_allowed(lot: _Lot, t: int) -> bool:
-        """No other lot of the symbol bought within the last 30 days (held still, under the narrower reading)."""
-        today = dates[t]
-        return not any(other is not lot and today - other.acquired <= WASH_WINDOW for other in bought.get(lot.col, ()))
+    # -- what the product's scan reads -------------------------------------------------------------
 
-    def buy_allowed(col: int, t: int) -> bool:
-        """No loss sale of the symbol within the last 30 days (today included)."""
-        last = last_loss_sale.get(col)
-        return last is None or dates[t] - last > WASH_WINDOW
+    def recent_losses(self, day: date) -> set[str]:
+        return {symbol for sold, symbol in self.loss_sales if day - WASH_WINDOW <= sold <= day}
 
-    # The cohort's purchase: equal weights at the first close.
-    weight = config.initial_value / n
-    sleeves = [_Sleeve(j, buy(j, weight, start)) for j in range(n)]
-    first_rows = len(ledger)
-    values = np.empty(end - start + 1)
-    result = SimResult(policy.name, config, dates[start : end + 1], values, 0.0, realized, ledger, 0)
-    never = isinstance(policy, NeverHarvest)
+    def recent_purchases(self, day: date) -> list[Purchase]:
+        made = [p for p in self.purchases if day - WASH_WINDOW <= p.on <= day]
+        if self.reading is WashSaleReading.HELD_AT_SALE:
+            held = {lot.name for lot in self.lots}
+            made = [p for p in made if p.lot in held]
+        return made
 
-    for t in range(start, end + 1):
-        if t > start and t < end and not never:
-            today = dates[t]
-            for sleeve in sleeves:
-                if sleeve.harvested is not None:
-                    _maybe_switch_back(sleeve, t, market, config, sell, buy, loss_sale_allowed, buy_allowed, result)
-                    continue
-                lot = sleeve.lots[0]
-                value = lot.shares * prices[t, lot.col]
-                if value >= lot.basis:
-                    continue
-                state = LotState(symbols[lot.col], 1.0 - value / lot.basis, (today - lot.acquired).days, False)
-                features = Features(
-                    bool(market.month_start[t]),
-                    float(market.volatility[t, lot.col]),
-                    float(market.median_volatility[t]),
-                )
-                if not policy.decide(today, state, features):
-                    continue
-                if not loss_sale_allowed(lot, t):
-                    result.blocked += 1
-                    continue
-                weights = _replacement(sleeve.col, t, market, config, buy_allowed)
-                if not weights:
-                    result.blocked += 1
-                    continue
-                primary_price = prices[t, lot.col]
-                proceeds = sell(lot, t, "harvest")
-                sleeve.lots = [buy(col, proceeds * w, t) for col, w in weights]
-                sleeve.harvested = t
-                sleeve.harvest_value = sum(x.shares * prices[t, x.col] for x in sleeve.lots)
-                sleeve.primary_at_harvest = primary_price
-                result.harvests += 1
-        values[t - start] = sum(lot.shares * prices[t, lot.col] for s in sleeves for lot in s.lots)
-
-    before_liquidation = len(ledger)
-    result.liquidation_value = sum(sell(lot, end, "liquidation") for s in sleeves for lot in list(s.lots))
-    result.liquidation_rows = len(ledger) - before_liquidation
-    result.first_rows = first_rows
-    if check_ledger:
-        _check_ledger(result, reading)
-    return result
-
-
-def _maybe_switch_back(sleeve, t, market, config, sell, buy, loss_sale_allowed, buy_allowed, result) -> None:
-    prices, dates = market.prices, market.dates
-    today = dates[t]
-    h = config.half_spread
-    held: list[HeldReplacement] = []
-    if config.switch_back == "no-st-gain":
-        # The replacement may be a basket of stocks at different prices: each lot is given as its
-        # value in dollars at a price of $1, so that one call nets the gains and losses of them all.
-        held = [
-            HeldReplacement(_dec(lot.shares * prices[t, lot.col]), _dec(lot.basis), lot.acquired) for lot in sleeve.lots
+    def scan_lots(self) -> list[ScanLot]:
+        return [
+            ScanLot(lot.ref, ACCOUNT, False, lot.symbol, lot.name, lot.shares, lot.basis, lot.acquired, lot.acquired)
+            for lot in self.lots
         ]
-    if (
-        switch_back_blocker(
-            held,
-            Decimal(1),
-            dates[sleeve.harvested],
-            today,
-            material_gain=Decimal(0),
-            half_spread_bps=_dec(config.half_spread_bps),
+
+    def switch_back_lots(self, scan_lots: Mapping[str, ScanLot]) -> list[SwitchBackLot]:
+        return [
+            SwitchBackLot(scan_lots[name], original, harvested)
+            for name, (original, harvested) in self.replaced.items()
+            if name in scan_lots
+        ]
+
+    def replacements(self, t: int, recent_losses: set[str]) -> Mapping[str, tuple[Replacement, ...]]:
+        if self.spec.ceiling:
+            return _PerfectSubstitutes(self.market.symbols)
+        if self.config.replacement == "index":
+            return _IndexOnly(recent_losses)
+        return _RankedReplacements(self.market, t, self.tradable, recent_losses)
+
+    # -- the day -----------------------------------------------------------------------------------
+
+    def realized_this_year(self, year: int) -> tuple[Decimal, Decimal]:
+        st = lt = ZERO
+        for r in self.realized:
+            if r.sold.year == year and r.kind != "liquidation":
+                if r.long_term:
+                    lt += Decimal(repr(r.gain))
+                else:
+                    st += Decimal(repr(r.gain))
+        return st.quantize(CENT), lt.quantize(CENT)
+
+    def plan(self, t: int, forecasts: WalkForwardForecasts | None) -> list[Opportunity]:
+        """The product's plan for this household today."""
+        market, spec = self.market, self.spec
+        assert spec.scan is not None
+        day = market.dates[t]
+        scan_lots = self.scan_lots()
+        by_name = {lot.lot: lot for lot in scan_lots}
+        harvest_today = not spec.monthly or bool(market.month_start[t])
+        recent = self.recent_losses(day)
+        plan = Plan()
+        for symbol in sorted(recent):
+            plan.sold_at_a_loss.setdefault(symbol, f"{symbol} sold at a loss in the last 30 days")
+        outlooks = waiting = None
+        if spec.forecast and forecasts is not None:
+            outlooks = forecasts.outlooks(day, sorted({lot.symbol for lot in scan_lots}))
+            waiting = forecasts.waiting(day)
+        st, lt = self.realized_this_year(day.year)
+        prices = {symbol: market.price(t, symbol) for symbol in {lot.symbol for lot in scan_lots}}
+        return scan_household(
+            scan_lots if harvest_today else [],
+            prices,
+            day,
+            self.recent_purchases(day),
+            self.value_of(day.year, st, lt),
+            self.replacements(t, recent),
+            spec.scan,
+            outlooks or None,
+            None,
+            [] if spec.ceiling else self.switch_back_lots(by_name),
+            plan,
+            waiting,
         )
-        is not None
-    ):
-        return
-    if config.switch_back == "tracking":
-        replacement_return = sum(lot.shares * prices[t, lot.col] for lot in sleeve.lots) / sleeve.harvest_value
-        primary_return = prices[t, sleeve.col] / sleeve.primary_at_harvest
-        if abs(replacement_return - primary_return) <= config.tracking_limit:
+
+    def execute(self, t: int, found: Sequence[Opportunity]) -> None:
+        """Trade the plan as the product does: switch-backs and harvests, each a sale and a purchase."""
+        by_ref = {lot.ref: lot for lot in self.lots}
+        day = self.market.dates[t]
+        for o in found:
+            if self.record_decisions:
+                self.decisions.append(
+                    Decision(day, o.lot.lot, o.lot.symbol, o.action, o.replacement.symbol if o.replacement else None)
+                )
+            if o.action == "wait":
+                self.result_counts["waits"] += 1
+            elif o.action == "blocked":
+                self.result_counts["blocked"] += 1
+            if o.action not in ("harvest", "switch back") or o.replacement is None:
+                continue
+            lot = by_ref[o.lot.ref]
+            if o.action == "switch back":
+                proceeds = self.sell(lot, t, "switch-back")
+                self.buy(o.replacement.symbol, proceeds, t)
+                self.replaced_by.pop(o.replacement.symbol, None)
+                self.result_counts["switch_backs"] += 1
+            else:
+                proceeds = self.sell(lot, t, "harvest")
+                bought = self.buy(o.replacement.symbol, proceeds, t)
+                if bought is not None and not self.spec.ceiling:
+                    self.replaced[bought.name] = (lot.symbol, day)
+                    self.replaced_by[lot.symbol] = o.replacement.symbol
+                self.result_counts["harvests"] += 1
+
+    def invest(self, t: int, amount: Decimal, into: str) -> None:
+        """Put new money into ``into``, or, if buying it now would wash a recent loss, into what replaced it."""
+        day = self.market.dates[t]
+        recent = self.recent_losses(day)
+        for candidate in (into, self.replaced_by.get(into), INDEX):
+            if candidate is not None and candidate not in recent:
+                self.buy(candidate, amount, t)
+                return
+        self.cash += amount  # nothing can be bought without a wash sale today: wait in cash
+
+    def value(self, t: int) -> float:
+        prices = self.market.prices[t]
+        column = self.market.column
+        return float(self.cash) + sum(
+            float(lot.shares) * float(prices[column[_underlying(lot.symbol)]]) for lot in self.lots
+        )
+
+    def run(
+        self,
+        start: int,
+        end: int,
+        forecasts: WalkForwardForecasts | None,
+        check_ledger: bool,
+        observe: Callable[[int, Household], None] | None,
+    ) -> SimResult:
+        market, config = self.market, self.config
+        initial = Decimal(repr(config.initial_value))
+        weight = (initial / market.n).quantize(CENT, ROUND_DOWN)
+        self.cash = initial - weight * market.n
+        for symbol in market.symbols:
+            self.buy(symbol, weight, start)
+        flows: list[tuple[date, float]] = [(market.dates[start], config.initial_value)]
+        values = np.empty(end - start + 1)
+        growth = np.empty(end - start + 1)
+        values[0] = self.value(start)
+        growth[0] = 1.0
+        contribution = Decimal(repr(config.initial_value * config.contribution)).quantize(CENT)
+        rates = market.dividend_rates
+        assert rates is not None
+        for t in range(start + 1, end + 1):
+            added = 0.0
+            if t < end:
+                if self.spec.scan is not None:
+                    if observe is not None:
+                        observe(t, self)
+                    self.execute(t, self.plan(t, forecasts))
+                self._dividends(t, rates[t])
+                if contribution and market.month_start[t]:
+                    self.cash += contribution
+                    share = (contribution / market.n).quantize(CENT, ROUND_DOWN)
+                    for symbol in market.symbols:
+                        self.cash -= share
+                        self.invest(t, share, symbol)
+                    flows.append((market.dates[t], float(contribution)))
+                    added = float(contribution)
+                self._invest_cash(t)
+            values[t - start] = self.value(t)
+            # Time-weighted: the day's return on what was there, new money excluded.
+            growth[t - start] = growth[t - start - 1] * (values[t - start] - added) / values[t - start - 1]
+        liquidation_start = len(self.ledger)
+        liquidation = sum((self.sell(lot, end, "liquidation") for lot in list(self.lots)), ZERO) + self.cash
+        result = SimResult(
+            self.spec.name,
+            config,
+            market.dates[start : end + 1],
+            values,
+            growth,
+            flows,
+            float(liquidation),
+            self.realized,
+            self.ledger,
+            len(self.ledger) - liquidation_start,
+            self.result_counts["harvests"],
+            self.result_counts["switch_backs"],
+            self.result_counts["waits"],
+            self.result_counts["blocked"],
+            decisions=self.decisions,
+        )
+        if check_ledger:
+            check_wash_sales(result, self.reading)
+        return result
+
+    def _dividends(self, t: int, rates: np.ndarray) -> None:
+        """Pay the day's dividends and reinvest each as a new lot of what paid it (a purchase, as a DRIP is)."""
+        if not rates.any():
             return
-    elif config.switch_back not in ("31days", "no-st-gain"):
-        raise ValueError(f"unknown switch-back rule {config.switch_back!r}")
-    if not buy_allowed(sleeve.col, t):
-        return
-    for lot in sleeve.lots:
-        if lot.shares * prices[t, lot.col] * (1.0 - h) < lot.basis and not loss_sale_allowed(lot, t):
-            return
-    proceeds = sum(sell(lot, t, "switch-back") for lot in list(sleeve.lots))
-    sleeve.lots = [buy(sleeve.col, proceeds, t)]
-    sleeve.harvested = None
-    result.switch_backs += 1
+        column = self.market.column
+        by_symbol: dict[str, Decimal] = {}
+        for lot in self.lots:
+            rate = rates[column[_underlying(lot.symbol)]]
+            if rate:
+                amount = (lot.shares * self.market.price(t, lot.symbol) * Decimal(repr(float(rate)))).quantize(CENT)
+                by_symbol[lot.symbol] = by_symbol.get(lot.symbol, ZERO) + amount
+        for symbol in sorted(by_symbol, key=lambda s: -by_symbol[s]):
+            self.invest(t, by_symbol[symbol], symbol)
+
+    def _invest_cash(self, t: int) -> None:
+        """Cash left waiting (a blocked contribution) goes into the index fund once it can."""
+        if self.cash >= 100 and INDEX not in self.recent_losses(self.market.dates[t]):
+            amount, self.cash = self.cash, ZERO
+            self.buy(INDEX, amount, t)
 
 
-def _replacement(
-    col: int, t: int, market: Market, config: Config, buy_allowed: Callable[[int, int], bool]
-) -> list[tuple[int, float]]:
-    """The replacement's (column, weight) pairs, or [] if none can be bought without a wash sale.
+class _RankedReplacements(Mapping[str, tuple[Replacement, ...]]):
+    """The product's ranked replacement candidates, computed when the plan asks (most days it does not)."""
 
-    "best" uses what works, judged walk-forward: of the index proxy, the best-correlated stock and
-    the tracking basket, the one whose trailing daily returns tracked the sold stock most closely.
-    """
-    n = market.n
-    if config.replacement == "best":
-        window = market.returns[max(t - config.lookback + 1, 1) : t + 1]
-        options = [
-            _replacement(col, t, market, replace(config, replacement=kind), buy_allowed)
-            for kind in ("index", "correlated", "basket")
-        ]
-        options = [option for option in options if option]
-        if not options or len(window) < 2:
-            return options[0] if options else []
+    def __init__(self, market: Market, t: int, tradable: Sequence[str], recent_losses: set[str]) -> None:
+        self.market, self.t, self.recent = market, t, recent_losses
+        self.symbols = sorted(tradable)
+        self._ranked: dict[str, tuple[Replacement, ...]] = {}
+        self._returns: np.ndarray | None = None
 
-        def tracking_error(option: list[tuple[int, float]]) -> float:
-            blend = sum(window[:, j] * weight for j, weight in option)
-            return float(np.std(blend - window[:, col]))
+    def _window(self) -> np.ndarray:
+        if self._returns is None:
+            market, t = self.market, self.t
+            first = market.first_index_on_or_after(market.dates[t] - timedelta(days=HISTORY_DAYS))
+            columns = [market.column[s] for s in self.symbols]
+            closes = market.prices[first : t + 1][:, columns]
+            self._returns = closes[1:] / closes[:-1] - 1.0
+        return self._returns
 
-        return min(options, key=tracking_error)
-    if config.replacement == "index":
-        return [(n, 1.0)] if buy_allowed(n, t) else []
-    candidates = [j for j in range(n) if j != col and buy_allowed(j, t)]
-    if not candidates:
-        return []
-    window = market.returns[max(t - config.lookback + 1, 1) : t + 1]
-    if len(window) < 2:
-        return [(candidates[0], 1.0)]
-    target = window[:, col]
-    if config.replacement == "correlated":
-        with np.errstate(all="ignore"):
-            scores = [np.corrcoef(target, window[:, j])[0, 1] for j in candidates]
-        scores = [s if np.isfinite(s) else -np.inf for s in scores]
-        return [(candidates[int(np.argmax(scores))], 1.0)]
-    if config.replacement == "basket":
-        chosen: list[int] = []
-        for _ in range(min(config.basket_size, len(candidates))):
-            best, best_te = None, np.inf
-            for j in candidates:
-                if j in chosen:
-                    continue
-                te = float(np.std(window[:, [*chosen, j]].mean(axis=1) - target))
-                if best is None or te < best_te:
-                    best, best_te = j, te
-            chosen.append(best)
-        return [(j, 1.0 / len(chosen)) for j in chosen]
-    raise ValueError(f"unknown replacement {config.replacement!r}; choose from {', '.join(REPLACEMENTS)}")
+    def __getitem__(self, symbol: str) -> tuple[Replacement, ...]:
+        if symbol not in self._ranked:
+            ranked = rank_replacements(self._window(), self.symbols, {symbol}, set(self.symbols), {}, self.recent, {})
+            self._ranked[symbol] = ranked.get(symbol, ())
+        return self._ranked[symbol]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.symbols)
+
+    def __len__(self) -> int:
+        return len(self.symbols)
 
 
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
+class _IndexOnly(Mapping[str, tuple[Replacement, ...]]):
+    def __init__(self, recent_losses: set[str]) -> None:
+        self.allowed = INDEX not in recent_losses
+
+    def __getitem__(self, symbol: str) -> tuple[Replacement, ...]:
+        if symbol == INDEX or not self.allowed:
+            return ()
+        return (Replacement(INDEX, 0.0, 0.0, "index"),)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
-def _check_ledger(result: SimResult, reading: WashSaleReading = WashSaleReading.STATUTE) -> None:
-    """Replay the trades before the liquidation through the ledger engine: no wash sale, same gains."""
+class _PerfectSubstitutes(Mapping[str, tuple[Replacement, ...]]):
+    """The ceiling: each stock and its two twins (exactly its prices, not identical) replace one another."""
+
+    def __init__(self, stocks: Sequence[str]) -> None:
+        self.stocks = stocks
+
+    def __getitem__(self, symbol: str) -> tuple[Replacement, ...]:
+        base = _underlying(symbol)
+        if base == INDEX:
+            return ()
+        ring = [base, f"{base}{TWIN_MARK}1", f"{base}{TWIN_MARK}2"]
+        i = ring.index(symbol)
+        return tuple(Replacement(ring[(i + k) % 3], 1.0, 0.0, "perfect substitute") for k in (1, 2))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stocks)
+
+    def __len__(self) -> int:
+        return len(self.stocks)
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+
+def check_wash_sales(result: SimResult, reading: WashSaleReading = WashSaleReading.STATUTE) -> None:
+    """Replay the trades before the liquidation through the ledger engine, and check them independently."""
     entries: Sequence[LedgerEntry] = result.ledger[: len(result.ledger) - result.liquidation_rows]
     replay = replay_ledger(entries, reading=reading)
-    result.wash_sales = len(replay.wash_sales) + sum(1 for sale in replay.sales if sale.adjustment)
+    engine = len(replay.wash_sales) + sum(1 for sale in replay.sales if sale.adjustment)
+    independent = independent_wash_sales(entries, reading)
+    result.wash_sales = engine + len(independent)
     if result.wash_sales:
-        raise WashSaleViolation(f"{result.policy}: {result.wash_sales} wash sale(s) in the simulated trades")
+        raise WashSaleViolation(
+            f"{result.policy}: {engine} wash sale(s) by the ledger engine, {len(independent)} by the independent "
+            f"check: {independent[:3]}"
+        )
     simulated = [r for r in result.realized if r.kind != "liquidation"]
     if len(simulated) != len(replay.sales):
         raise AssertionError("the ledger engine and the simulation disagree on the number of sales")
     for mine, sale in zip(simulated, replay.sales, strict=True):
-        if abs(float(sale.gain_loss) - mine.gain) > 0.02 or sale.long_term != mine.long_term:
+        if abs(float(sale.gain_loss) - mine.gain) > 0.005 or sale.long_term != mine.long_term:
             raise AssertionError(f"the ledger engine and the simulation disagree on sale {sale.row}")
 
 
-def cohort_start(market: Market, year: int) -> int:
-    """The first trading day of ``year``."""
-    index = market.first_index_on_or_after(date(year, 1, 1))
-    if index >= len(market.dates) or market.dates[index].year != year:
-        raise ValueError(f"no trading day in {year}")
+def independent_wash_sales(
+    entries: Sequence[LedgerEntry], reading: WashSaleReading = WashSaleReading.STATUTE
+) -> list[str]:
+    """Loss sales with a purchase of the same security within 30 days before or after, other than the lot's own.
+
+    Written apart from the ledger engine, from the statute's words only: a loss sale washes when
+    substantially identical shares are acquired within 30 days before or after it. Under the narrower
+    reading a purchase before the sale counts only while its shares are still held at the sale.
+    """
+    bought: dict[str, list[LedgerEntry]] = {}
+    basis: dict[str, Decimal] = {}
+    sold_on: dict[str, date] = {}
+    for entry in entries:
+        if entry.action is Action.BUY:
+            bought.setdefault(entry.symbol, []).append(entry)
+            basis[entry.lot] = (entry.quantity * entry.price + entry.fees).quantize(CENT, ROUND_HALF_UP)
+        else:
+            sold_on[entry.lot] = entry.trade_date
+    found: list[str] = []
+    for entry in entries:
+        if entry.action is not Action.SELL:
+            continue
+        proceeds = (entry.quantity * entry.price - entry.fees).quantize(CENT, ROUND_HALF_UP)
+        if proceeds >= basis[entry.lot]:
+            continue
+        for purchase in bought.get(entry.symbol, ()):
+            if purchase.lot == entry.lot or abs((purchase.trade_date - entry.trade_date).days) > 30:
+                continue
+            if (
+                reading is WashSaleReading.HELD_AT_SALE
+                and purchase.trade_date <= entry.trade_date
+                and sold_on.get(purchase.lot, date.max) < entry.trade_date
+            ):
+                continue
+            found.append(f"{entry.symbol} {entry.lot} sold {entry.trade_date} at a loss; bought {purchase.trade_date}")
+            break
+    return found
+
+
+def cohort_start(market: Market, year: int, month: int = 1) -> int:
+    """The first trading day of ``month`` of ``year``."""
+    index = market.first_index_on_or_after(date(year, month, 1))
+    if index >= len(market.dates) or (market.dates[index].year, market.dates[index].month) != (year, month):
+        raise ValueError(f"no trading day in {year}-{month:02d}")
     return index

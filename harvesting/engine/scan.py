@@ -347,12 +347,14 @@ def _plan_switch_backs(
             continue
         value = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
         loss = lot.cost_basis - value
+        # The fill is below the close by the half-spread: a sale a few cents above its basis is a loss.
+        at_a_loss = value - value * spread < lot.cost_basis
         if group(item.original) in plan.sold_at_a_loss or group(item.original) in plan.buying:
             continue
-        if loss > ZERO and (group(lot.symbol) in plan.buying or wash_block(lot, purchases, as_of, group)):
+        if at_a_loss and (group(lot.symbol) in plan.buying or wash_block(lot, purchases, as_of, group)):
             continue
         plan.buying[group(item.original)] = f"{item.original} to switch back from {lot.symbol}"
-        if loss > ZERO:
+        if at_a_loss:
             plan.sold_at_a_loss.setdefault(group(lot.symbol), f"{lot.symbol} at a loss in {lot.account}")
         costs = (value * spread * 2 + policy.commission * 2).quantize(CENT, ROUND_HALF_UP)
         back = Replacement(item.original, 1.0, 0.0, "switch back")
