@@ -1,17 +1,23 @@
-"""Run the backtest grid over cohorts and report it: terminal tables, CSV/JSON of every figure, a PNG.
+"""Run the backtest over many households and report it: terminal tables, CSV/JSON of every figure, a PNG.
 
-Cohorts start on the first trading day of each January (default 1995-2017) and are held to the end
-of the data (2022-12-28). For each cohort: the twin (never harvests) and every harvesting policy
-under every replacement and switch-back rule asked for; each result is taxed under every rate set,
-in both modes (``ample`` outside gains, the headline; ``standalone`` Schedule D), and with 0% rates
-for the decomposition: pre-tax part = the 0%-rate alpha (the replacement's tracking difference plus
-trading costs), tax part = tax alpha - pre-tax part.
+A *run* is one household (a universe of stocks, equal weights, $1,000,000) started on one month's first
+trading day and held ``Config.years`` years, under one policy; each policy's run is set against its twin
+(the same household never harvesting) and the perfect-substitute ceiling of the same household. Universes:
+all 20 stocks, and ``subsets`` random 10-stock subsets (seeded). Each result is taxed under every rate set,
+in both modes (``ample`` outside gains, the headline; ``standalone`` Schedule D), and with 0% rates for the
+decomposition: pre-tax part = the 0%-rate alpha (the replacement's tracking difference plus trading costs),
+tax part = tax alpha - pre-tax part. Efficiency = a policy's tax part / the ceiling's tax part.
 
-What tuned what (walk-forward): nothing is tuned on the evaluated period. The loss threshold (10%),
-the half-spread (5 bp), the index dividend yield (1.8%/yr), the volatility window (63 days), the
-replacement look-back (252 days), the basket size (3), the tracking limit (5%) and the model's
-cutoff (0.5) and hyperparameters are fixed a priori, not fitted to this data. The model's weights
-for calendar year Y are fitted on labelled rows known before Y's first trading day (1991 onwards).
+Uncertainty: households that start in the same year share most of their price path, so they are not
+independent. Standard errors and paired t-statistics are computed over start-year clusters (each year's
+households averaged first, across months and universes); even these overlap (10-year windows in 28 years of
+data), so they overstate the evidence and are reported as such.
+
+What tuned what (walk-forward): nothing is tuned on the evaluated period. The thresholds (10%, the ceiling's
+2%), the minimum benefit ($100), the half-spread (5 bp), the index dividend yield (1.8%/yr), the correlation
+window (400 calendar days), the forecast's depth (5%) and horizon (21 trading days) and its hyperparameters
+are fixed a priori. The model deciding in calendar year Y is fitted on rows whose label window ended before
+Y's first trading day (1991 onwards).
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ import csv
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from harvesting.backtest.data import load_market
 from harvesting.backtest.simulate import (
@@ -32,60 +41,80 @@ from harvesting.backtest.simulate import (
     Config,
     Market,
     SimResult,
-    WalkForwardModel,
+    WalkForwardForecasts,
     cohort_start,
-    make_policy,
+    policy_spec,
     simulate,
 )
-from harvesting.backtest.taxes import LITERATURE, MODES, TOP, Alpha, Rates, after_tax
+from harvesting.backtest.taxes import LITERATURE, MODES, TOP, Alpha, Rates
+from harvesting.engine import forecast
 
-METRICS = (
-    "tax_alpha",
-    "pre_tax",
-    "tax_part",
-    "harvested_losses_per_year",
-    "harvests_per_year",
-    "trades_per_year",
-    "turnover",
-    "tracking_error",
-)
+BASELINE = "monthly"
+
+
+def every_month(first: int, last: int) -> list[tuple[int, int]]:
+    return [(year, month) for year in range(first, last + 1) for month in range(1, 13)]
+
+
+@dataclass(frozen=True)
+class Universe:
+    name: str
+    symbols: tuple[str, ...]
 
 
 @dataclass
 class Grid:
-    cohorts: list[int] = field(default_factory=lambda: list(range(1995, 2018)))
+    starts: list[tuple[int, int]] = field(
+        default_factory=lambda: [(y, m) for y in range(1995, 2013) for m in range(1, 13)]
+    )
+    subsets: int = 8
+    subset_size: int = 10
+    subset_starts: list[tuple[int, int]] | None = None  # default: two months a year, every month covered
+    seed: int = 0
     policies: list[str] = field(default_factory=lambda: list(POLICY_NAMES))
-    replacements: list[str] = field(default_factory=lambda: ["index", "correlated", "basket"])
-    switch_backs: list[str] = field(default_factory=lambda: ["31days", "no-st-gain", "tracking"])
     rates: list[Rates] = field(default_factory=lambda: [LITERATURE, TOP])
     config: Config = field(default_factory=Config)
 
-    @property
-    def headline(self) -> tuple[str, str]:
-        return self.replacements[0], self.switch_backs[0]
+    def universes(self, symbols: Sequence[str]) -> list[Universe]:
+        rng = random.Random(self.seed)
+        found = [Universe("all", tuple(symbols))]
+        for k in range(self.subsets):
+            found.append(Universe(f"subset{k + 1}", tuple(sorted(rng.sample(list(symbols), self.subset_size)))))
+        return found
+
+    def starts_for(self, universe: Universe, k: int) -> list[tuple[int, int]]:
+        if universe.name == "all":
+            return self.starts
+        if self.subset_starts is not None:
+            return self.subset_starts
+        years = sorted({y for y, _ in self.starts})
+        months = {(k - 1) % 6 + 1, (k - 1) % 6 + 7}  # subset k starts in months k and k + 6
+        return [(y, m) for y in years for m in sorted(months) if (y, m) in set(self.starts)] or self.starts
 
 
-def run_figures(result: SimResult, twin: SimResult, rates: Sequence[Rates]) -> list[dict]:
-    """Every figure of one policy run against its twin: one row per rate set and tax mode."""
+def run_figures(result: SimResult, twin: SimResult, ceiling: SimResult | None, rates: Sequence[Rates]) -> list[dict]:
+    """Every figure of one run against its twin (and ceiling): one row per rate set and tax mode."""
     years = result.years
     initial = result.config.initial_value
     during = [r for r in result.realized if r.kind != "liquidation"]
     harvested = -sum(r.gain for r in during if r.gain < 0)
-    log_diff = np.diff(np.log(result.values)) - np.diff(np.log(twin.values))
+    log_diff = np.diff(np.log(result.growth)) - np.diff(np.log(twin.growth))
     common = {
         "harvested_losses_per_year": harvested / initial / years,
         "harvests_per_year": result.harvests / years,
-        "trades_per_year": result.trades / years,
-        "turnover": sum(r.proceeds for r in during) / years / float(np.mean(result.values)),
+        "switch_backs_per_year": result.switch_backs / years,
+        "orders_per_year": result.orders / years,
+        "waits": result.waits,
+        "blocked": result.blocked,
         "tracking_error": float(np.std(log_diff) * np.sqrt(252.0)) if len(log_diff) else 0.0,
         "wash_sales": result.wash_sales,
-        "blocked": result.blocked,
         "years": years,
     }
     rows = []
     for rate in rates:
         for mode in MODES:
             alpha = Alpha.of(result, twin, rate, mode)
+            ceiling_alpha = Alpha.of(ceiling, twin, rate, mode) if ceiling is not None else None
             rows.append(
                 {
                     "rates": rate.label,
@@ -93,106 +122,146 @@ def run_figures(result: SimResult, twin: SimResult, rates: Sequence[Rates]) -> l
                     "tax_alpha": alpha.tax_alpha,
                     "pre_tax": alpha.pre_tax,
                     "tax_part": alpha.tax_part,
-                    "after_tax_return": after_tax(result, rate, mode).annualized,
+                    "ceiling_tax_part": ceiling_alpha.tax_part if ceiling_alpha else float("nan"),
                     **common,
                 }
             )
     return rows
 
 
-# --- the grid, in parallel over cohorts -------------------------------------------------------------
+# --- the grid, in parallel over households ---------------------------------------------------------
 
-_STATE: dict = {}
-
-
-def _probability() -> Callable | None:
-    model = _STATE.get("model")
-    return model.probability_of_recovery if model is not None else None
+_STATE: dict[str, Any] = {}
 
 
-def run_cohort(year: int) -> list[dict]:
-    market: Market = _STATE["market"]
+def run_household(job: tuple[str, int, int]) -> list[dict]:
+    """Every policy for one household (universe, start year, start month)."""
+    universe_name, year, month = job
+    market: Market = _STATE["markets"][universe_name]
     grid: Grid = _STATE["grid"]
-    start = cohort_start(market, year)
+    forecasts: WalkForwardForecasts | None = _STATE["forecasts"]
+    start = cohort_start(market, year, month)
+    config = grid.config
+    twin = simulate(market, start, policy_spec("twin", config), config)
+    ceiling = simulate(market, start, policy_spec("ceiling", config), config)
     rows: list[dict] = []
-    twin = simulate(market, start, make_policy("twin", grid.config), grid.config)
-    for replacement in grid.replacements:
-        for switch_back in grid.switch_backs:
-            config = Config(**{**asdict(grid.config), "replacement": replacement, "switch_back": switch_back})
-            for name in grid.policies:
-                result = (
-                    twin
-                    if name == "twin"
-                    else simulate(market, start, make_policy(name, config, _probability()), config)
-                )
-                for row in run_figures(result, twin, grid.rates):
-                    rows.append(
-                        {"cohort": year, "policy": name, "replacement": replacement, "switch_back": switch_back, **row}
-                    )
+    for name in grid.policies:
+        if name == "twin":
+            result = twin
+        elif name == "ceiling":
+            result = ceiling
+        else:
+            result = simulate(market, start, policy_spec(name, config), config, forecasts=forecasts)
+        for row in run_figures(result, twin, ceiling, grid.rates):
+            rows.append(
+                {"universe": universe_name, "start": f"{year}-{month:02d}", "year": year, "policy": name, **row}
+            )
     return rows
 
 
-def run_grid(grid: Grid, market: Market | None = None, processes: int | None = None) -> dict:
-    """Run every cohort of ``grid`` and return all figures (``cohorts`` rows, ``summary`` rows, notes)."""
-    if market is None:
+def run_grid(
+    grid: Grid,
+    stocks: pd.DataFrame | None = None,
+    index: pd.Series | None = None,
+    processes: int | None = None,
+    forecasts: WalkForwardForecasts | None = None,
+) -> dict:
+    """Run every household of ``grid`` and return all figures (``runs`` rows, ``summary`` rows, notes)."""
+    if stocks is None or index is None:
         stocks, index = load_market()
-        market = Market.from_frames(stocks, index, grid.config.dividend_yield)
-    model = None
-    if "model" in grid.policies:
-        model = WalkForwardModel(market, first_year=min(grid.cohorts))
-    _STATE.update(market=market, grid=grid, model=model)
-    processes = processes or min(os.cpu_count() or 1, len(grid.cohorts), 4)
+    config = grid.config
+    universes = grid.universes(list(stocks.columns))
+    markets = {
+        u.name: Market.from_frames(
+            stocks.loc[:, list(u.symbols)],
+            index,
+            config.index_yield,
+            dividends=config.dividends,
+            stock_yield=config.stock_yield,
+        )
+        for u in universes
+    }
+    first_year = min(y for y, _ in grid.starts)
+    if forecasts is None and any(policy_spec(p, config).forecast for p in grid.policies):
+        forecasts = WalkForwardForecasts(stocks, index, first_year)
+    jobs = [(u.name, y, m) for k, u in enumerate(universes) for y, m in grid.starts_for(u, k)]
+    _STATE.update(markets=markets, grid=grid, forecasts=forecasts)
+    processes = processes or min(os.cpu_count() or 1, len(jobs), 4)
     if processes > 1:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            per_cohort = pool.map(run_cohort, grid.cohorts)
+            per_job = pool.map(run_household, jobs, chunksize=1)
     else:
-        per_cohort = [run_cohort(year) for year in grid.cohorts]
-    rows = [row for block in per_cohort for row in block]
-    notes = {
+        per_job = [run_household(job) for job in jobs]
+    rows = [row for block in per_job for row in block]
+    notes: dict[str, Any] = {
         "settings": {
-            **asdict(grid.config),
-            "cohorts": grid.cohorts,
+            **asdict(config),
+            "starts": [f"{y}-{m:02d}" for y, m in grid.starts],
+            "universes": {u.name: list(u.symbols) for u in universes},
+            "households": len(jobs),
             "policies": grid.policies,
-            "replacements": grid.replacements,
-            "switch_backs": grid.switch_backs,
             "rates": [rate.label for rate in grid.rates],
-            "headline": {"replacement": grid.headline[0], "switch_back": grid.headline[1], "mode": "ample"},
-            "data": f"{market.dates[0]}..{market.dates[-1]}",
+            "headline": {"rates": grid.rates[0].label, "mode": "ample"},
+            "data": f"{markets['all'].dates[0]}..{markets['all'].dates[-1]}",
         },
         "tuning": (__doc__ or "").split("What tuned what (walk-forward): ")[1].strip(),
     }
-    if model is not None:
+    if forecasts is not None and len(forecasts.predictions):
+        pooled = forecasts.predictions
+        base = float(np.mean([r["train_base_rate"] for r in forecasts.records.values()]))
         notes["model"] = {
-            "out_of_sample_auc": model.out_of_sample_auc(),
-            "fitted": {str(y): {"trained_through": str(d), "rows": n} for y, (d, n) in model.fitted_years.items()},
+            "pooled_out_of_sample": {
+                k: v for k, v in forecast.metrics_from_predictions(pooled, base).items() if k != "calibration"
+            },
+            "years": {str(y): record for y, record in forecasts.records.items()},
         }
-    return {"notes": notes, "summary": summarize(rows), "cohorts": rows}
+    return {"notes": notes, "summary": summarize(rows), "runs": rows}
+
+
+def _clustered(values: pd.Series, clusters: pd.Series) -> tuple[float, float, int]:
+    """Mean, its standard error over cluster means, and the number of clusters."""
+    means = values.groupby(clusters).mean()
+    k = len(means)
+    se = float(means.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan")
+    return float(values.mean()), se, k
 
 
 def summarize(rows: list[dict]) -> list[dict]:
-    """Average every figure over cohorts per (policy, replacement, switch-back, rates, mode); the worst cohort."""
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(
-            (row["policy"], row["replacement"], row["switch_back"], row["rates"], row["mode"]), []
-        ).append(row)
-    summary = []
-    for (policy, replacement, switch_back, rates, mode), items in groups.items():
-        worst = min(items, key=lambda r: r["tax_alpha"])
-        summary.append(
-            {
-                "policy": policy,
-                "replacement": replacement,
-                "switch_back": switch_back,
-                "rates": rates,
-                "mode": mode,
-                "cohorts": len(items),
-                **{metric: float(np.mean([r[metric] for r in items])) for metric in METRICS},
-                "worst_cohort": worst["cohort"],
-                "worst_tax_alpha": worst["tax_alpha"],
-                "wash_sales": sum(r["wash_sales"] for r in items),
-            }
+    """Per (policy, rates, mode): means with clustered standard errors, efficiency, and the paired test."""
+    frame = pd.DataFrame(rows)
+    summary: list[dict] = []
+    for (policy, rates, mode), group in frame.groupby(["policy", "rates", "mode"], sort=False):
+        item: dict[str, Any] = {"policy": policy, "rates": rates, "mode": mode, "households": len(group)}
+        for metric in ("tax_alpha", "pre_tax", "tax_part", "ceiling_tax_part"):
+            mean, se, clusters = _clustered(group[metric], group["year"])
+            item[metric], item[f"{metric}_se"] = mean, se
+            item["clusters"] = clusters
+        for metric in (
+            "harvested_losses_per_year",
+            "harvests_per_year",
+            "switch_backs_per_year",
+            "orders_per_year",
+            "tracking_error",
+        ):
+            item[metric] = float(group[metric].mean())
+        item["wash_sales"] = int(group["wash_sales"].sum())
+        ceiling = item["ceiling_tax_part"]
+        item["efficiency"] = item["tax_part"] / ceiling if ceiling else float("nan")
+        item["alpha_efficiency"] = item["tax_alpha"] / ceiling if ceiling else float("nan")
+        worst = group.loc[group["tax_alpha"].idxmin()]
+        item["worst_start"], item["worst_universe"], item["worst_tax_alpha"] = (
+            worst["start"],
+            worst["universe"],
+            float(worst["tax_alpha"]),
         )
+        baseline = frame[(frame["policy"] == BASELINE) & (frame["rates"] == rates) & (frame["mode"] == mode)]
+        if policy != BASELINE and len(baseline):
+            keys = ["universe", "start"]
+            paired = group.merge(baseline[[*keys, "tax_alpha", "year"]], on=keys, suffixes=("", "_base"))
+            mean, se, _ = _clustered(paired["tax_alpha"] - paired["tax_alpha_base"], paired["year"])
+            item["vs_monthly"], item["vs_monthly_se"] = mean, se
+            item["vs_monthly_t"] = mean / se if se and np.isfinite(se) and se > 0 else float("nan")
+        summary.append(item)
     return summary
 
 
@@ -200,74 +269,63 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def _pct(value: float, digits: int = 2) -> str:
-    return f"{value * 100:+.{digits}f}%"
+    return "-" if value is None or not np.isfinite(value) else f"{value * 100:+.{digits}f}%"
+
+
+def _se(value: float) -> str:
+    return "" if value is None or not np.isfinite(value) else f"±{value * 100:.2f}"
 
 
 def terminal_tables(figures: dict) -> str:
-    notes, summary, rows = figures["notes"], figures["summary"], figures["cohorts"]
+    notes, summary = figures["notes"], figures["summary"]
     settings = notes["settings"]
-    replacement, switch_back = settings["headline"]["replacement"], settings["headline"]["switch_back"]
     rates = settings["rates"]
-    policies = list(settings["policies"])
-    find = {(s["policy"], s["replacement"], s["switch_back"], s["rates"], s["mode"]): s for s in summary}
+    find = {(s["policy"], s["rates"], s["mode"]): s for s in summary}
     lines = [
-        f"Tax-loss harvesting backtest: {len(settings['cohorts'])} cohort(s) {settings['cohorts'][0]}-"
-        f"{settings['cohorts'][-1]}, held to {settings['data'].split('..')[1]}; $"
-        f"{settings['initial_value']:,.0f} equal-weight in 20 stocks; threshold {settings['threshold']:.0%}, "
-        f"half-spread {settings['half_spread_bps']:g} bp, index yield {settings['dividend_yield']:.1%}.",
-        f"Headline: replacement={replacement}, switch-back={switch_back}; tax alpha = annualized after-tax "
-        "return minus the twin's, averaged over cohorts (pre-tax part = alpha at 0% rates; tax part = the rest).",
+        f"Tax-loss harvesting backtest: {settings['households']} households ({len(settings['universes'])} universes: "
+        f"all 20 stocks and {len(settings['universes']) - 1} random subsets), each started on a month's first "
+        f"trading day {settings['starts'][0]}..{settings['starts'][-1]} and held {settings['years']} years; "
+        f"${settings['initial_value']:,.0f} equal-weight; the product's plan decides every trade.",
+        f"Threshold {settings['threshold']:.0%}, minimum benefit ${settings['min_net_benefit']:,.0f}, half-spread "
+        f"{settings['half_spread_bps']:g} bp, replacement {settings['replacement']}, switch-back "
+        f"{settings['switch_back']}, wash-sale reading {settings['wash_sale_reading']}, contributions "
+        f"{settings['contribution']:.1%}/month, dividends as new lots: {'yes' if settings['dividends'] else 'no'}.",
+        "Tax alpha = annualized after-tax return minus the twin's; pre-tax part = the same at 0% rates; tax part = "
+        "the rest; efficiency = tax part / the perfect-substitute ceiling's. ± is one standard error over "
+        "start-year clusters.",
         "",
     ]
-    header = f"{'policy':<10}" + "".join(f"{'alpha ' + r:>17}{'pre-tax':>9}{'tax':>8}{'standalone':>11}" for r in rates)
-    header += f"{'harv/yr':>9}{'trades/yr':>10}{'turnover':>9}{'TE':>7}{'worst cohort':>20}"
-    lines += [header, "-" * len(header)]
-    for policy in policies:
-        line = f"{policy:<10}"
-        for rate in rates:
-            a = find[(policy, replacement, switch_back, rate, "ample")]
-            s = find[(policy, replacement, switch_back, rate, "standalone")]
-            line += f"{_pct(a['tax_alpha']):>17}{_pct(a['pre_tax']):>9}{_pct(a['tax_part']):>8}"
-            line += f"{_pct(s['tax_alpha']):>11}"
-        a = find[(policy, replacement, switch_back, rates[0], "ample")]
-        line += f"{_pct(a['harvested_losses_per_year'], 1):>9}{a['trades_per_year']:>10.1f}"
-        line += f"{a['turnover'] * 100:>8.1f}%{a['tracking_error'] * 100:>6.1f}%"
-        line += f"{a['worst_cohort']:>12} {_pct(a['worst_tax_alpha']):>7}"
-        lines.append(line)
-    lines += ["", f"Tax alpha by replacement x switch-back ({rates[0]}, ample; pre-tax part in brackets):"]
-    combos = sorted({(s["replacement"], s["switch_back"]) for s in summary}, key=lambda c: (c[0], c[1]))
-    header = f"{'replacement/switch-back':<25}" + "".join(f"{p:>19}" for p in policies if p != "twin")
-    lines += [header, "-" * len(header)]
-    for combo in combos:
-        line = f"{combo[0] + '/' + combo[1]:<25}"
-        for policy in policies:
-            if policy == "twin":
+    for rate in rates:
+        lines.append(f"Rates {rate} (short/long), ample outside gains:")
+        header = (
+            f"{'policy':<10}{'tax alpha':>16}{'pre-tax':>16}{'tax part':>16}{'efficiency':>11}"
+            f"{'vs monthly (t)':>20}{'standalone':>11}{'harv/yr':>8}{'orders/yr':>10}{'TE':>7}"
+        )
+        lines += [header, "-" * len(header)]
+        for policy in settings["policies"]:
+            a = find.get((policy, rate, "ample"))
+            s = find.get((policy, rate, "standalone"))
+            if a is None or s is None:
                 continue
-            a = find[(policy, *combo, rates[0], "ample")]
-            line += f"{_pct(a['tax_alpha']):>10} ({_pct(a['pre_tax']):>6})"
-        lines.append(line)
-    lines += ["", f"Tax alpha per cohort ({rates[0]}, ample, {replacement}/{switch_back}):"]
-    header = f"{'cohort':<8}" + "".join(f"{p:>11}" for p in policies)
-    lines += [header, "-" * len(header)]
-    for year in settings["cohorts"]:
-        line = f"{year:<8}"
-        for policy in policies:
-            match = [
-                r
-                for r in rows
-                if r["cohort"] == year
-                and r["policy"] == policy
-                and r["replacement"] == replacement
-                and r["switch_back"] == switch_back
-                and r["rates"] == rates[0]
-                and r["mode"] == "ample"
-            ]
-            line += f"{_pct(match[0]['tax_alpha']):>11}"
-        lines.append(line)
+            versus = ""
+            if "vs_monthly" in a:
+                versus = f"{_pct(a['vs_monthly'])} ({a['vs_monthly_t']:+.1f})"
+            lines.append(
+                f"{policy:<10}{_pct(a['tax_alpha']) + _se(a['tax_alpha_se']):>16}"
+                f"{_pct(a['pre_tax']) + _se(a['pre_tax_se']):>16}{_pct(a['tax_part']) + _se(a['tax_part_se']):>16}"
+                f"{a['efficiency'] * 100:>10.0f}%{versus:>20}{_pct(s['tax_alpha']):>11}"
+                f"{a['harvests_per_year']:>8.1f}{a['orders_per_year']:>10.1f}{a['tracking_error'] * 100:>6.1f}%"
+            )
+        lines.append("")
     wash = sum(s["wash_sales"] for s in summary if s["mode"] == "ample" and s["rates"] == rates[0])
-    lines += ["", f"Wash-sale violations found by the ledger engine in all simulated trades: {wash}"]
+    lines.append(f"Wash sales found by the ledger engine and the independent check in all simulated trades: {wash}")
     if "model" in notes:
-        lines.append(f"Model: out-of-sample AUC {notes['model']['out_of_sample_auc']:.3f} (refitted each January).")
+        pooled = notes["model"]["pooled_out_of_sample"]
+        lines.append(
+            f"Forecast model (walk-forward, refitted each January): out-of-sample AUC {pooled['auc']:.3f}, Brier "
+            f"{pooled['brier']:.4f} (base rate {pooled['brier_baseline']:.4f}); volatility log R^2 "
+            f"{pooled['volatility_r2']:.2f} (trailing 63-day {pooled['volatility_r2_trailing']:.2f})."
+        )
     lines.append("Tuning: " + " ".join(notes["tuning"].split()))
     return "\n".join(lines)
 
@@ -276,10 +334,11 @@ def write_outputs(figures: dict, out: Path) -> list[Path]:
     """Write the CSVs, the JSON and (if matplotlib is installed) the PNG; return the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("cohorts", "summary"):
+    for name in ("runs", "summary"):
         path = out / f"backtest_{name}.csv"
+        fields = list(dict.fromkeys(key for row in figures[name] for key in row))
         with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(figures[name][0]))
+            writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             writer.writerows(figures[name])
         written.append(path)
@@ -293,7 +352,7 @@ def write_outputs(figures: dict, out: Path) -> list[Path]:
 
 
 def write_chart(figures: dict, path: Path) -> Path | None:
-    """Grouped bars: tax alpha by cohort and policy (headline replacement/switch-back, ample mode)."""
+    """Tax alpha by start date for each policy (all 20 stocks, headline rates, ample), and the ceiling's tax part."""
     try:
         import matplotlib
 
@@ -302,31 +361,35 @@ def write_chart(figures: dict, path: Path) -> Path | None:
     except ImportError:
         return None
     settings = figures["notes"]["settings"]
-    replacement, switch_back = settings["headline"]["replacement"], settings["headline"]["switch_back"]
-    policies = [p for p in settings["policies"] if p != "twin"]
-    cohorts = settings["cohorts"]
-    rates = settings["rates"]
-    fig, axes = plt.subplots(len(rates), 1, figsize=(max(8, len(cohorts) * 0.6), 3.5 * len(rates)), squeeze=False)
-    width = 0.8 / max(len(policies), 1)
-    for ax, rate in zip(axes[:, 0], rates, strict=True):
-        for k, policy in enumerate(policies):
-            values = {
-                r["cohort"]: r["tax_alpha"] * 100
-                for r in figures["cohorts"]
-                if r["policy"] == policy
-                and r["replacement"] == replacement
-                and r["switch_back"] == switch_back
-                and r["rates"] == rate
-                and r["mode"] == "ample"
-            }
-            xs = np.arange(len(cohorts)) + (k - (len(policies) - 1) / 2) * width
-            ax.bar(xs, [values[c] for c in cohorts], width, label=policy)
-        ax.axhline(0, color="black", linewidth=0.6)
-        ax.set_xticks(np.arange(len(cohorts)), [str(c) for c in cohorts], rotation=45)
-        ax.set_ylabel("tax alpha (%/yr)")
-        ax.set_title(f"Tax alpha by cohort: rates {rate}, ample gains, replacement {replacement}, {switch_back}")
-        ax.legend(ncol=len(policies), fontsize=8)
+    rate = settings["rates"][0]
+    frame = pd.DataFrame(figures["runs"])
+    frame = frame[(frame["rates"] == rate) & (frame["mode"] == "ample") & (frame["universe"] == "all")]
+    if frame.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    for policy in [p for p in settings["policies"] if p != "twin"]:
+        rows = frame[frame["policy"] == policy].sort_values("start")
+        x = pd.to_datetime(rows["start"])
+        ax.plot(x, rows["tax_alpha"] * 100, label=f"{policy}: tax alpha", linewidth=1.2)
+    rows = frame[frame["policy"] == BASELINE].sort_values("start")
+    ax.plot(
+        pd.to_datetime(rows["start"]),
+        rows["ceiling_tax_part"] * 100,
+        label="ceiling: tax part",
+        color="black",
+        linestyle="--",
+        linewidth=1,
+    )
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.set_ylabel("% a year (after tax, vs never harvesting)")
+    ax.set_xlabel(f"household start (held {settings['years']} years)")
+    ax.set_title(f"Tax alpha by start month: all 20 stocks, rates {rate}, ample outside gains")
+    ax.legend(ncol=3, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def with_config(grid: Grid, **changes: Any) -> Grid:
+    return replace(grid, config=replace(grid.config, **changes))

@@ -43,6 +43,7 @@ Simplifications (stated, deliberate):
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -232,10 +233,7 @@ class Market:
         return cls(dates=dates, symbols=[str(s) for s in stocks.columns], prices=prices, dividend_rates=rates)
 
     def first_index_on_or_after(self, day: date) -> int:
-        for i, d in enumerate(self.dates):
-            if d >= day:
-                return i
-        return len(self.dates)
+        return bisect_left(self.dates, day)
 
     def price(self, t: int, symbol: str) -> Decimal:
         """The close as the product stores it (6 places); a perfect substitute trades at its stock's."""
@@ -730,34 +728,50 @@ class Household:
 
 
 class _RankedReplacements(Mapping[str, tuple[Replacement, ...]]):
-    """The product's ranked replacement candidates, computed when the plan asks (most days it does not)."""
+    """The product's ranked replacement candidates, computed when the plan asks (most days it does not).
+
+    The ranking of one day depends only on the day's window of returns and what was sold at a loss in the
+    last 30 days, so it is computed once for every tradable symbol and shared by every policy and cohort
+    of the process (``_RANKINGS``).
+    """
 
     def __init__(self, market: Market, t: int, tradable: Sequence[str], recent_losses: set[str]) -> None:
         self.market, self.t, self.recent = market, t, recent_losses
         self.symbols = sorted(tradable)
-        self._ranked: dict[str, tuple[Replacement, ...]] = {}
-        self._returns: np.ndarray | None = None
+        self._ranked: dict[str, tuple[Replacement, ...]] | None = None
 
-    def _window(self) -> np.ndarray:
-        if self._returns is None:
-            market, t = self.market, self.t
-            first = market.first_index_on_or_after(market.dates[t] - timedelta(days=HISTORY_DAYS))
-            columns = [market.column[s] for s in self.symbols]
-            closes = market.prices[first : t + 1][:, columns]
-            self._returns = closes[1:] / closes[:-1] - 1.0
-        return self._returns
+    def _rank(self) -> dict[str, tuple[Replacement, ...]]:
+        if self._ranked is None:
+            key = (id(self.market), self.t, tuple(self.symbols), frozenset(self.recent))
+            ranked = _RANKINGS.get(key)
+            if ranked is None:
+                market, t = self.market, self.t
+                first = market.first_index_on_or_after(market.dates[t] - timedelta(days=HISTORY_DAYS))
+                columns = [market.column[s] for s in self.symbols]
+                closes = market.prices[first : t + 1][:, columns]
+                returns = closes[1:] / closes[:-1] - 1.0
+                held = set(self.symbols)
+                ranked = rank_replacements(returns, self.symbols, held, held, {}, self.recent, {})
+                if len(_RANKINGS) > 20_000:
+                    _RANKINGS.clear()
+                _RANKINGS[key] = ranked
+            self._ranked = ranked
+        return self._ranked
 
     def __getitem__(self, symbol: str) -> tuple[Replacement, ...]:
-        if symbol not in self._ranked:
-            ranked = rank_replacements(self._window(), self.symbols, {symbol}, set(self.symbols), {}, self.recent, {})
-            self._ranked[symbol] = ranked.get(symbol, ())
-        return self._ranked[symbol]
+        return self._rank().get(symbol, ())
+
+    def get(self, symbol: str, default: Any = None) -> Any:
+        return self._rank().get(symbol, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.symbols)
 
     def __len__(self) -> int:
         return len(self.symbols)
+
+
+_RANKINGS: dict[tuple[Any, ...], dict[str, tuple[Replacement, ...]]] = {}
 
 
 class _IndexOnly(Mapping[str, tuple[Replacement, ...]]):

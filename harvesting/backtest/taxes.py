@@ -10,8 +10,9 @@ Two modes:
   carries forward with its character. A carryforward left after the final liquidation is worth nothing.
 
 Payment timing: the tax owed (or saved) for a year is paid (or received) on the following April 15
-(the first trading day on or after it) and reinvested at the portfolio's own pre-tax return from that
-day to the end, i.e. the side account holds ``-tax x V_end / V_payday``; a payment is modeled as a
+(the first trading day on or after it) and reinvested at the portfolio's own pre-tax, time-weighted
+return from that day to the end, i.e. the side account holds ``-tax x G_end / G_payday`` (``G`` the value
+of $1 invested at the start, new money excluded); a payment is modeled as a
 pro-rata redemption that realizes nothing itself. The last year's tax, including the liquidation's, and
 any earlier year's tax whose April 15 falls after the last date, are settled on the last date.
 
@@ -23,9 +24,10 @@ growth added 0.05-0.06 %/yr to every policy.) In standalone mode these gains are
 without netting against the final year's Schedule D.
 
 After-tax wealth = liquidation proceeds - taxes settled at the end + the side account - the tax on the
-side account's growth. The
-annualized after-tax return is (wealth / initial value) ** (365.25 / days) - 1, and the tax alpha
-of a policy is its annualized after-tax return minus the twin's under the same rates and mode.
+side account's growth. The annualized after-tax return is (wealth / initial value) ** (365.25 / days) - 1
+without contributions, and with them the money-weighted return (the rate at which every dollar put in,
+compounded to the end, adds up to the wealth); the tax alpha of a policy is its annualized after-tax return
+minus the twin's under the same rates and mode.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ class AfterTax:
 def after_tax(result: SimResult, rates: Rates, mode: str = "ample") -> AfterTax:
     """Liquidate, tax, and settle every year's tax on its April 15 (reinvested at the portfolio's return)."""
     taxes = yearly_taxes(net_by_year(result), rates, mode)
-    dates, values = result.dates, result.values
+    dates, growth = result.dates, result.growth
     last = dates[-1]
     side = side_tax = at_end = 0.0
     for year, tax in taxes.items():
@@ -120,17 +122,33 @@ def after_tax(result: SimResult, rates: Rates, mode: str = "ample") -> AfterTax:
             at_end += tax
             continue
         index = next(i for i, d in enumerate(dates) if d >= payday)
-        grown = -tax * values[-1] / values[index]
+        grown = -tax * growth[-1] / growth[index]
         side += grown
         rate = rates.long if (last - dates[index]).days > 365 else rates.short
         side_tax += rate * (grown + tax)  # the growth: what the refund (or the payment) became, less itself
     wealth = result.liquidation_value - at_end + side - side_tax
-    return AfterTax(wealth, annualize(wealth / result.config.initial_value, result), taxes, side, side_tax)
+    return AfterTax(wealth, annualize(wealth, result), taxes, side, side_tax)
 
 
-def annualize(growth: float, result: SimResult) -> float:
-    days = (result.dates[-1] - result.dates[0]).days
-    return growth ** (365.25 / days) - 1.0
+def annualize(wealth: float, result: SimResult) -> float:
+    """The annual rate at which the money put in (``result.flows``) grows to ``wealth`` by the last date."""
+    end = result.dates[-1]
+    if len(result.flows) == 1:
+        day, amount = result.flows[0]
+        return float((wealth / amount) ** (365.25 / (end - day).days) - 1.0)
+    years = [((end - day).days / 365.25, amount) for day, amount in result.flows]
+
+    def grown(rate: float) -> float:
+        return sum(amount * (1.0 + rate) ** t for t, amount in years)
+
+    low, high = -0.99, 1.0
+    for _ in range(200):  # bisection: grown() rises with the rate
+        middle = (low + high) / 2
+        if grown(middle) < wealth:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 @dataclass(frozen=True)

@@ -120,13 +120,6 @@ def deepened(closes: pd.DataFrame, horizon: int = HORIZON, depth: float = DEPTH)
     return result.where(future_min.notna() & closes.notna())
 
 
-def deepest(closes: pd.DataFrame, horizon: int = HORIZON) -> pd.DataFrame:
-    """How far below the date's close the lowest close in (date, date + horizon] is (0.08 = 8% lower)."""
-    closes = closes.sort_index().astype(float)
-    future_min = closes[::-1].rolling(horizon, min_periods=horizon).min()[::-1].shift(-1)
-    return 1.0 - future_min / closes
-
-
 def forward_return(closes: pd.DataFrame, horizon: int = HORIZON) -> pd.DataFrame:
     """The return from the date's close to the close ``horizon`` trading days later."""
     closes = closes.sort_index().astype(float)
@@ -164,7 +157,8 @@ def walk_forward_split(
 class WaitingFacts:
     """What the training rows say about the 21 days after a date, for the value of waiting.
 
-    ``deepening``: the mean fall to the lowest close, of the rows that deepened (0.11 = 11% below);
+    ``deepening``: the mean 21-day fall of the rows that deepened (0.05 = 5% lower at the window's end; the
+    lowest close on the way was lower still, but a harvest after waiting is made at the end, not the bottom);
     ``recovery``: the mean 21-day return of the rows that did not (positive: a loss shrinks);
     ``reference_volatility``: the median forward volatility, the "ordinary" level a threshold is scaled to.
     """
@@ -271,7 +265,6 @@ def _labelled(closes: pd.DataFrame, market: pd.Series, horizon: int, depth: floa
     frame = features(closes, market)
     frame["deepened"] = _stack(deepened(closes, horizon, depth))
     frame["log_vol"] = np.log(_stack(forward_volatility(closes, horizon)))
-    frame["deepest"] = _stack(deepest(closes, horizon))
     frame["forward_return"] = _stack(forward_return(closes, horizon))
     frame = frame.replace([np.inf, -np.inf], np.nan)
     return frame.dropna(subset=[*FEATURES, "deepened", "log_vol", "forward_return"])
@@ -324,7 +317,7 @@ def train(
     went_deeper = training["deepened"] == 1.0
     facts = WaitingFacts(
         depth=depth,
-        deepening=round(float(training.loc[went_deeper, "deepest"].mean()), 6) if went_deeper.any() else depth,
+        deepening=round(-float(training.loc[went_deeper, "forward_return"].mean()), 6) if went_deeper.any() else depth,
         recovery=round(float(training.loc[~went_deeper, "forward_return"].mean()), 6) if (~went_deeper).any() else 0.0,
         reference_volatility=round(float(np.exp(training["log_vol"].median())), 6),
     )

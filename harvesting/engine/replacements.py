@@ -49,42 +49,39 @@ def rank_replacements(
     firm_pairs = pairs or {}
     index = {symbol: i for i, symbol in enumerate(symbols)}
     clean = np.nan_to_num(returns, nan=0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):  # a flat series has no correlation: NaN, then 0
-        correlation = np.corrcoef(clean, rowvar=False) if clean.shape[0] > 2 else np.zeros((len(symbols),) * 2)
-    correlation = np.nan_to_num(correlation, nan=0.0)
-
-    def group(symbol: str) -> str:
-        return groups.get(symbol, symbol)
-
-    def allowed(sold: str, candidate: str) -> bool:
-        return (
-            candidate != sold
-            and candidate in tradable
-            and group(candidate) != group(sold)
-            and group(candidate) not in blocked
-            and candidate in index
-        )
-
-    def tracking_error(a: int, b: int) -> float:
-        return float(np.std(clean[:, a] - clean[:, b]) * np.sqrt(TRADING_DAYS))
+    count = len(symbols)
+    if clean.shape[0] > 2:
+        # One covariance matrix gives every pair's correlation and tracking error (the variance of the
+        # difference is var_a + var_b - 2 cov_ab): the plan asks for many pairs a day.
+        covariance = np.atleast_2d(np.cov(clean, rowvar=False, bias=True))
+        variance = np.diag(covariance).copy()
+        with np.errstate(invalid="ignore", divide="ignore"):  # a flat series has no correlation: NaN, then 0
+            correlation = np.clip(covariance / np.sqrt(np.outer(variance, variance)), -1.0, 1.0)
+        correlation = np.nan_to_num(correlation, nan=0.0)
+        spread = np.maximum(variance[:, None] + variance[None, :] - 2.0 * covariance, 0.0)
+        tracking = np.sqrt(spread) * np.sqrt(TRADING_DAYS)
+    else:
+        correlation = np.zeros((count, count))
+        tracking = np.zeros((count, count))
+    group_of = [groups.get(symbol, symbol) for symbol in symbols]
+    can_buy = [symbol in tradable and group_of[j] not in blocked for j, symbol in enumerate(symbols)]
 
     choices: dict[str, tuple[Replacement, ...]] = {}
     for sold in held:
         if sold not in index:
             continue
         i = index[sold]
+        mine = group_of[i]
         ranked_choices: list[Replacement] = []
         paired = firm_pairs.get(sold)
-        if paired is not None and allowed(sold, paired):
-            j = index[paired]
-            ranked_choices.append(Replacement(paired, float(correlation[i, j]), tracking_error(i, j), "firm pair"))
-        ranked = sorted(
-            (j for j, candidate in enumerate(symbols) if allowed(sold, candidate) and candidate != paired),
-            key=lambda j: -correlation[i, j],
-        )
+        j = index.get(paired) if paired is not None else None
+        if j is not None and paired != sold and can_buy[j] and group_of[j] != mine:
+            ranked_choices.append(Replacement(symbols[j], float(correlation[i, j]), float(tracking[i, j]), "firm pair"))
+        allowed = [k for k in range(count) if can_buy[k] and group_of[k] != mine and symbols[k] != paired and k != i]
+        ranked = sorted(allowed, key=lambda k: -correlation[i, k])
         ranked_choices += [
-            Replacement(symbols[j], float(correlation[i, j]), tracking_error(i, j), "correlation")
-            for j in ranked[: alternatives + 1]
+            Replacement(symbols[k], float(correlation[i, k]), float(tracking[i, k]), "correlation")
+            for k in ranked[: alternatives + 1]
         ]
         if ranked_choices:
             choices[sold] = tuple(ranked_choices[: alternatives + 1])

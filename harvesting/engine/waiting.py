@@ -4,10 +4,10 @@ Harvesting now realizes the loss ``L`` today, net of costs. It does not give up 
 replacement bought with the proceeds falls with the stock (by about its correlation times the fall), and
 that new loss can be harvested in turn. Waiting the wash window (21 trading days) instead ends one of two
 ways, with the model's chance ``p`` that the price falls ``depth`` (5%) or more below today's:
-- it deepens: the loss grows by the mean fall of such windows (``deepening`` of the market value, scaled by
-  this stock's forecast volatility over the ordinary level), harvested then;
-- it does not: the loss moves by the mean return of such windows (``recovery``; positive shrinks it), and is
-  harvested then if anything is left.
+- it deepens: the loss grows by the mean 21-day fall of such windows (``deepening`` of the market value,
+  scaled by this stock's forecast volatility over the ordinary level), harvested at the window's end;
+- it does not: the loss moves by the mean return of such windows (``recovery``; positive shrinks it, scaled
+  the same way), and is harvested then if anything is left.
 
     now  = value(L) - costs + p x max(value(L + rho x D) - value(L) - costs, 0)
     wait = p x (value(L + D) - costs) + (1 - p) x max(value(L - R) - costs, 0)
@@ -89,7 +89,7 @@ def value_of_waiting(
     p = Decimal(repr(min(max(outlook.deepen_probability, 0.0), 1.0)))
     scale = Decimal(repr(model.volatility_scale(outlook)))
     deepening = _cents(market_value * Decimal(repr(model.deepening)) * scale)
-    recovery = _cents(market_value * Decimal(repr(model.recovery)))
+    recovery = _cents(market_value * Decimal(repr(model.recovery)) * scale)
     rho = Decimal(repr(min(max(replacement_correlation, 0.0), 1.0)))
     now_value = value(loss)
     second = value(loss + _cents(rho * deepening)) - now_value - costs

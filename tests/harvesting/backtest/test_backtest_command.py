@@ -15,7 +15,7 @@ from portfolios.models import WashSaleReading
 def run(tmp_path, **options) -> str:
     out = io.StringIO()
     call_command(
-        "backtest", cohort=2008, policies="monthly", replacement="index", switch_back="31days",
+        "backtest", cohort=2008, policies="monthly", replacement="index", switch_back="31days", subsets=1,
         processes=1, out=tmp_path, stdout=out, **options,
     )  # fmt: skip
     return out.getvalue()
