@@ -30,8 +30,9 @@ totals do not depend on the worker count):
   with two firm pairs; plus a dozen variants with one or two groups blocked (a recent loss sale),
   which about a quarter of the households use.
 - A ``ScanPolicy``: the default for most, a stricter one with an excluded symbol for a fifth.
-- Scores (the model's recovery forecast) for ``--scores-share`` of the households (default half:
-  the Django side passes the current model's scores when one is trained), so that "wait" is exercised.
+- Outlooks (the forecast model's chance of a further 5% fall and its volatility, with a version's waiting
+  facts) for ``--scores-share`` of the households (default half: the Django side passes them when a model
+  is trained), so that the volatility-scaled threshold and the value of waiting are exercised.
 
 How it measures (as ``bench/bench_ledger_replay.py`` does):
 
@@ -97,6 +98,7 @@ import taxprofiles.rules.state_tax
 from bench import _harness
 from harvesting.engine.replacements import choose_replacements
 from harvesting.engine.scan import Opportunity, Purchase, Replacement, ScanLot, ScanPolicy, scan_household
+from harvesting.engine.waiting import Outlook, WaitingModel
 from taxprofiles.rules.federal_tax import Income
 from taxprofiles.rules.harvest_value import HarvestValuer
 
@@ -168,6 +170,8 @@ RECENT_START = date(2021, 1, 4)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 DEFAULT_POLICY = ScanPolicy()
+# A version's waiting facts as the bundled history gives them (``harvesting.engine.forecast.WaitingFacts``).
+WAITING = WaitingModel(depth=0.05, deepening=0.052, recovery=0.051, reference_volatility=0.24)
 SCORES_SHARE = [0.5]  # set from --scores-share before any generation (workers inherit it by fork)
 
 
@@ -214,7 +218,7 @@ class Household:
     income: Income
     replacements: Mapping[str, Replacement]
     policy: ScanPolicy
-    scores: dict[str, float] | None
+    scores: dict[str, Outlook] | None
 
 
 def _loss_fraction(rng: random.Random) -> float:
@@ -313,7 +317,10 @@ def generate_household(seed: int, index: int, lots: int, variants: list[dict[str
         )
     scores = None
     if rng.random() < SCORES_SHARE[0]:
-        scores = {symbol: round(rng.betavariate(2.0, 2.5), 4) for symbol in symbols}
+        scores = {
+            symbol: Outlook(round(rng.betavariate(2.0, 3.5), 4), round(rng.uniform(0.15, 0.6), 4), "bench")
+            for symbol in symbols
+        }
     return Household(tuple(scan_lots), tuple(purchases), year, status, state, income, replacements, policy, scores)
 
 
@@ -394,6 +401,7 @@ def scan_all(households: list[Household], totals: Totals) -> tuple[float, float]
             household.policy,
             household.scores,
             IDENTITY,
+            waiting=WAITING if household.scores else None,
         )
         scanned = clock()
         building += built - started
@@ -487,7 +495,7 @@ def run_parallel(households: int, lots: int, workers: int, seed: int, rounds: in
         f"  recommended (harvest):        {totals.harvest:,} in {totals.households_with_harvest:,} households;"
         f" ${totals.harvest_losses:,.2f} of losses, ${totals.harvest_net_benefit:,.2f} net benefit"
     )
-    print(f"  wait (model expects deeper):  {totals.wait:,}")
+    print(f"  wait (waiting worth more):  {totals.wait:,}")
     print(f"  below minimum:                {totals.below_minimum:,}")
     print(f"  blocked (wash sale):          {totals.blocked:,}")
     print(f"  no replacement:               {totals.no_replacement:,}")

@@ -37,7 +37,6 @@ import pandas as pd
 
 from harvesting.backtest.data import load_market
 from harvesting.backtest.simulate import (
-    POLICY_NAMES,
     Config,
     Market,
     SimResult,
@@ -50,6 +49,7 @@ from harvesting.backtest.taxes import LITERATURE, MODES, TOP, Alpha, Rates
 from harvesting.engine import forecast
 
 BASELINE = "monthly"
+DEFAULT_POLICIES = ("twin", "monthly", "daily", "volscaled", "model", "daily@5", "model@5", "ceiling")
 
 
 def every_month(first: int, last: int) -> list[tuple[int, int]]:
@@ -71,7 +71,7 @@ class Grid:
     subset_size: int = 10
     subset_starts: list[tuple[int, int]] | None = None  # default: two months a year, every month covered
     seed: int = 0
-    policies: list[str] = field(default_factory=lambda: list(POLICY_NAMES))
+    policies: list[str] = field(default_factory=lambda: list(DEFAULT_POLICIES))
     rates: list[Rates] = field(default_factory=lambda: [LITERATURE, TOP])
     config: Config = field(default_factory=Config)
 

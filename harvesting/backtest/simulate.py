@@ -118,26 +118,34 @@ class PolicySpec:
 
 
 def policy_spec(name: str, config: Config) -> PolicySpec:
-    """The product's ``ScanPolicy`` for a named policy, at ``config``'s threshold and costs."""
+    """The product's ``ScanPolicy`` for a named policy, at ``config``'s threshold and costs.
+
+    A name may carry its own threshold in percent: ``model@5`` is the model policy at a 5% threshold.
+    """
+    kind, _, percent = name.partition("@")
+    try:
+        threshold = Decimal(percent) / 100 if percent else Decimal(repr(config.threshold))
+    except ArithmeticError:
+        raise ValueError(f"not a threshold in percent: {name!r}") from None
     base = ScanPolicy(
         min_net_benefit=Decimal(repr(config.min_net_benefit)),
-        min_loss_fraction=Decimal(repr(config.threshold)),
+        min_loss_fraction=threshold,
         half_spread_bps=Decimal(repr(config.half_spread_bps)),
         wait_for_forecast=False,
         volatility_scaled=False,
         material_gain=_material_gain(config),
     )
-    if name == "twin":
+    if kind == "twin":
         return PolicySpec(name, None)
-    if name == "monthly":
+    if kind == "monthly":
         return PolicySpec(name, base, monthly=True)
-    if name == "daily":
+    if kind == "daily":
         return PolicySpec(name, base)
-    if name == "volscaled":
+    if kind == "volscaled":
         return PolicySpec(name, _with(base, volatility_scaled=True), forecast=True)
-    if name == "model":
+    if kind == "model":
         return PolicySpec(name, _with(base, volatility_scaled=True, wait_for_forecast=True), forecast=True)
-    if name == "ceiling":
+    if kind == "ceiling":
         floor = Decimal(repr(config.ceiling_threshold))
         return PolicySpec(name, _with(base, min_loss_fraction=floor, tracking_risk_charge=ZERO), ceiling=True)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from harvesting.backtest.report import Grid, run_grid, terminal_tables, write_outputs
-from harvesting.backtest.simulate import POLICY_NAMES, REPLACEMENTS, SWITCH_BACKS, Config
+from harvesting.backtest.report import DEFAULT_POLICIES, Grid, run_grid, terminal_tables, write_outputs
+from harvesting.backtest.simulate import POLICY_NAMES, REPLACEMENTS, SWITCH_BACKS, Config, policy_spec
 from harvesting.backtest.taxes import LITERATURE, TOP, parse_rates
 from harvesting.engine.lots import WashSaleReading
 from portfolios.models import Firm
@@ -48,7 +48,11 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=int, default=10, help="Years each household is held (default 10).")
         parser.add_argument("--subsets", type=int, default=8, help="Random 10-stock universes besides all 20.")
         parser.add_argument("--seed", type=int, default=0, help="Seed of the random subsets.")
-        parser.add_argument("--policies", default=",".join(POLICY_NAMES), help="Comma-separated policies.")
+        parser.add_argument(
+            "--policies",
+            default=",".join(DEFAULT_POLICIES),
+            help=f"Comma-separated, of {', '.join(POLICY_NAMES)}; name@N sets its threshold to N%%.",
+        )
         parser.add_argument(
             "--replacement", default="plan", help="plan (the product's ranked candidates) or index (the index fund)."
         )
@@ -83,7 +87,12 @@ class Command(BaseCommand):
             rates = [parse_rates(text) for text in options["rates"]] if options["rates"] else [LITERATURE, TOP]
         except ValueError as exc:
             raise CommandError("--rates must look like 35/15") from exc
-        policies = _choices(options["policies"], POLICY_NAMES, "policy")
+        policies = [part.strip() for part in options["policies"].split(",") if part.strip()]
+        for name in policies:
+            try:
+                policy_spec(name, Config())
+            except ValueError as exc:
+                raise CommandError(f"{exc} (a policy may name its threshold in percent: model@5)") from exc
         if "twin" not in policies:
             policies.insert(0, "twin")
         (replacement,) = _choices(options["replacement"], REPLACEMENTS, "replacement")[:1]
