@@ -1,4 +1,5 @@
-"""Firm admins manage harvesting policy, replacement pairs and planned purchases; scans are read-only.
+"""Firm admins manage harvesting policy, replacement pairs and planned purchases; scans are read-only, and so
+are the forecast model's versions (platform data, which only a superuser changes).
 
 History (django-simple-history) is firm-scoped by ``FirmScopedAdmin``, which must come before
 ``SimpleHistoryAdmin`` in the bases (it refuses otherwise). A firm-wide row (``firm_lookup = "firm"``) is
@@ -23,7 +24,7 @@ from harvesting.models import (
     ReplacementPair,
     TradingControls,
 )
-from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin, SuperuserOnlyAdmin
+from portfolios.admin import FirmScopedAdmin, ReadOnlyAdmin, SuperuserWritesAdmin
 
 
 @admin.register(HarvestPolicy)
@@ -74,8 +75,54 @@ class OpportunityAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
-    list_display = ["version", "trained_from", "trained_to", "tested_from", "tested_to", "is_current", "created_at"]
+class ModelVersionAdmin(SuperuserWritesAdmin):
+    """The forecast model's versions: platform data trained on the bundled public prices, no firm's.
+
+    Every firm admin may read them (as every portal user does on the Model page). Only a superuser changes
+    one, and only which version is current (or deletes it): a version's record is what its stored predictions
+    give, and training (``manage.py train_model``) is the only way to make one.
+    """
+
+    list_display = [
+        "version",
+        "is_current",
+        "auc",
+        "brier",
+        "brier_baseline",
+        "trained_from",
+        "trained_to",
+        "tested_from",
+        "tested_to",
+        "created_at",
+    ]
+    readonly_fields = [
+        "version",
+        "path",
+        "predictions_path",
+        "predictions_sha256",
+        "trained_from",
+        "trained_to",
+        "tested_from",
+        "tested_to",
+        "features",
+        "metrics",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="AUC")
+    def auc(self, obj: ModelVersion) -> object:
+        return obj.metrics.get("auc")
+
+    @admin.display(description="Brier")
+    def brier(self, obj: ModelVersion) -> object:
+        return obj.metrics.get("brier")
+
+    @admin.display(description="Base-rate Brier")
+    def brier_baseline(self, obj: ModelVersion) -> object:
+        return obj.metrics.get("brier_baseline")
 
 
 @admin.register(TradingControls)

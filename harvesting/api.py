@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brokers.market_clock import market_now
-from harvesting.models import HarvestRun, Opportunity, OpportunityStatus, RunStatus, Trigger
+from harvesting.models import HarvestRun, ModelVersion, Opportunity, OpportunityStatus, RunStatus, Trigger
 from harvesting.scanning import scan_start
 from harvesting.selectors import run_get_for_user
 from portfolios.api import HouseholdRef
@@ -58,12 +58,30 @@ class AnalysisStartedOutput(serializers.Serializer[Any]):
     poll_url = serializers.CharField(help_text="GET it until run.status is done (or failed).")
 
 
+class ModelRecordOutput(serializers.Serializer[ModelVersion]):
+    """The forecast model version that scored a recommendation, and its out-of-sample record."""
+
+    version = serializers.CharField()
+    auc = serializers.FloatField(
+        source="metrics.auc", allow_null=True, help_text="Out-of-sample AUC of the chance of falling further."
+    )
+    brier = serializers.FloatField(source="metrics.brier", allow_null=True, help_text="Out-of-sample Brier score.")
+    brier_baseline = serializers.FloatField(
+        source="metrics.brier_baseline",
+        allow_null=True,
+        help_text="The Brier score of always forecasting the training base rate: the bar the model must beat.",
+    )
+    trained_from = serializers.DateField()
+    trained_to = serializers.DateField()
+
+
 class RecommendationOutput(serializers.Serializer[Opportunity]):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=OpportunityStatus.choices)
     action = serializers.SerializerMethodField(
-        help_text="harvest (recommended now), wait (the model expects a rebound), below minimum (under the "
-        "household's minimum benefit), no replacement, blocked (a wash sale), or switch back."
+        help_text="harvest (recommended now), wait (the expected tax value of waiting the wash window beats "
+        "harvesting now: value_of_waiting above value_now), below minimum (under the household's minimum benefit), "
+        "no replacement, blocked (a wash sale), or switch back."
     )
     rank = serializers.IntegerField(allow_null=True, help_text="1 is the best harvest of the household's scan.")
     security = serializers.CharField(source="security.symbol")
@@ -76,7 +94,29 @@ class RecommendationOutput(serializers.Serializer[Opportunity]):
     tax_value = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="Tax saved for this client.")
     costs = serializers.DecimalField(max_digits=None, decimal_places=2)
     net_benefit = serializers.DecimalField(max_digits=None, decimal_places=2)
-    model_score = serializers.FloatField(allow_null=True, help_text="Chance the loss recovers within 30 days.")
+    model_score = serializers.FloatField(
+        allow_null=True,
+        help_text="The forecast's chance that the price falls 5% or more below today's close within 21 trading days "
+        "(null: not scored).",
+    )
+    forward_volatility = serializers.FloatField(
+        allow_null=True, help_text="The forecast's annualized volatility of the next 21 trading days (0.28 = 28%)."
+    )
+    value_now = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Expected net tax value of harvesting now, the forecast weighed (null: not weighed).",
+    )
+    value_of_waiting = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Expected net tax value of waiting the 21 trading days instead (null: not weighed).",
+    )
+    model = ModelRecordOutput(
+        source="model_version", allow_null=True, help_text="The model version that scored it (null: not scored)."
+    )
     replacement = serializers.CharField(source="replacement.symbol", allow_null=True)
     blocked_by = serializers.CharField(help_text="The purchase that would make the sale a wash sale.")
     blocked_until = serializers.DateField(allow_null=True, help_text="The first day the sale is clear of it.")
@@ -171,7 +211,7 @@ class RecommendationsApi(APIView):
             run = _run_of(request.user, run_id, account)
             found = mine.filter(run=run)
             order = _rank_order
-        recommendations = sorted(found.select_related("security", "replacement").order_by(), key=order)
+        recommendations = sorted(found.select_related("security", "replacement", "model_version").order_by(), key=order)
         to_harvest = [
             o
             for o in recommendations

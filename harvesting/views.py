@@ -1,5 +1,5 @@
 """Scans, opportunities and orders in the portal: start a scan and watch it run, decide on what it found
-(one by one or in bulk), and follow the orders."""
+(one by one or in bulk), and follow the orders; and the forecast model's record."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from brokers.market_clock import market_now
+from harvesting.engine import forecast
 from harvesting.execution import (
     FINAL,
     opportunity_approve,
@@ -25,6 +26,7 @@ from harvesting.execution import (
     order_retry,
 )
 from harvesting.explaining import explanations_for
+from harvesting.model_record import model_records
 from harvesting.models import Opportunity, OpportunityStatus, Order, RunStatus
 from harvesting.scanning import scan_start
 from harvesting.selectors import (
@@ -120,6 +122,9 @@ def opportunity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "withdrawn": withdrawn_opportunities_for_user(
                 request.user, now - timedelta(days=1), household.pk if household else None
             ),
+            # What the forecast column means; an explanation states its own version's terms when it has them.
+            "forecast_depth": forecast.DEPTH,
+            "forecast_horizon": forecast.HORIZON,
         }
         return render_to_string("harvesting/_opportunities.html", context, request=request)
 
@@ -194,3 +199,13 @@ def order_act(request: AuthenticatedHttpRequest, order_id: int, action: str) -> 
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("harvesting:orders")
+
+
+@login_required
+def model_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every version of the forecast model, newest first, with its out-of-sample record and calibration.
+
+    Platform data, the same for every firm (``harvesting.model_record`` says why): any signed-in user may read it.
+    """
+    context = {"records": model_records(), "depth": forecast.DEPTH, "horizon": forecast.HORIZON}
+    return render(request, "harvesting/model.html", context)

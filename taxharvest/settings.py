@@ -304,7 +304,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Where the bundled market history lives (copied from skfolio; see data/market/PROVENANCE.md).
 MARKET_DATA_DIR = BASE_DIR / "data" / "market"
-# Trained rebound models (files); their versions are rows of harvesting.ModelVersion.
+# Trained forecast models and their out-of-sample predictions (files); their versions are rows of
+# harvesting.ModelVersion.
 MODEL_DIR = Path(env_str("MODEL_DIR") or BASE_DIR / "var" / "models")
 
 LOGGING = {

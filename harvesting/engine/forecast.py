@@ -264,7 +264,8 @@ def _labelled(closes: pd.DataFrame, market: pd.Series, horizon: int, depth: floa
     """Feature rows joined with their targets (deepened, log forward volatility) and the waiting facts' inputs."""
     frame = features(closes, market)
     frame["deepened"] = _stack(deepened(closes, horizon, depth))
-    frame["log_vol"] = np.log(_stack(forward_volatility(closes, horizon)))
+    with np.errstate(divide="ignore"):  # a flat stretch of an old, coarsely priced series has zero volatility
+        frame["log_vol"] = np.log(_stack(forward_volatility(closes, horizon)))
     frame["forward_return"] = _stack(forward_return(closes, horizon))
     frame = frame.replace([np.inf, -np.inf], np.nan)
     return frame.dropna(subset=[*FEATURES, "deepened", "log_vol", "forward_return"])
@@ -347,7 +348,7 @@ def train(
             "p_deepen": np.round(p, 6),
             "log_vol": np.round(testing["log_vol"].to_numpy(dtype=float), 6),
             "log_vol_predicted": np.round(np.log(volatility), 6),
-            "log_vol_trailing": np.round(np.log(testing["vol_63"].to_numpy(dtype=float)), 6),
+            "log_vol_trailing": np.round(np.log(np.maximum(testing["vol_63"].to_numpy(dtype=float), 1e-6)), 6),
         },
         columns=list(PREDICTION_COLUMNS),
     )
