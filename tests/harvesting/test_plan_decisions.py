@@ -340,7 +340,10 @@ def test_a_switch_back_is_offered_after_31_days_in_the_plan_and_executes(
     back = Opportunity.objects.get(household=smiths, explanation__action="switch back")
     assert (back.security.symbol, back.replacement.symbol, back.status) == ("AMZN", "MSFT", "open")
     assert back.explanation["switch_back_of"] == amzn_buy.pk
-    assert back.rank == 2  # after the plan's AAPL harvest, which does not conflict with buying MSFT back
+    # Switch-backs join the plan first; the AAPL harvest, which does not conflict with buying MSFT back, follows.
+    assert back.rank == 1
+    harvest = Opportunity.objects.get(household=smiths, security__symbol="AAPL", status="open")
+    assert (harvest.explanation["action"], harvest.rank) == ("harvest", 2)
     approve(back, alice, django_capture_on_commit_callbacks)
     back.refresh_from_db()
     assert back.status == OpportunityStatus.EXECUTED
