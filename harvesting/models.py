@@ -24,7 +24,11 @@ class HarvestPolicy(models.Model):
         "minimum net benefit ($)", **MONEY, default=Decimal("100.00"), help_text="Tax value less costs."
     )
     min_loss_percent = models.DecimalField(
-        "minimum loss (%)", max_digits=5, decimal_places=2, default=Decimal("5.00"), help_text="Of the lot's basis."
+        "minimum loss (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        help_text="Of the lot's basis, scaled by the forecast volatility (10%: the backtest's best policy).",
     )
     automation = models.CharField(max_length=10, choices=Automation.choices, default=Automation.SUGGEST)
     excluded_securities = models.ManyToManyField(Security, blank=True, related_name="+")
