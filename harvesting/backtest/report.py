@@ -183,7 +183,8 @@ def run_grid(
     }
     first_year = min(y for y, _ in grid.starts)
     if forecasts is None and any(policy_spec(p, config).forecast for p in grid.policies):
-        forecasts = WalkForwardForecasts(stocks, index, first_year)
+        fund_yield = 0.0 if config.dividends else config.index_yield
+        forecasts = WalkForwardForecasts(stocks, index, first_year, fund_yield=fund_yield)
     jobs = [(u.name, y, m) for k, u in enumerate(universes) for y, m in grid.starts_for(u, k)]
     _STATE.update(markets=markets, grid=grid, forecasts=forecasts)
     processes = processes or min(os.cpu_count() or 1, len(jobs), 4)

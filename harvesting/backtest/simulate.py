@@ -182,6 +182,10 @@ class Market:
     dividend_rates: np.ndarray | None = None
     returns: np.ndarray = field(init=False)
     month_start: np.ndarray = field(init=False)
+    # The day's replacement rankings, shared by every policy and cohort run on this market.
+    rankings: dict[tuple[Any, ...], dict[str, tuple[Replacement, ...]]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.prices = np.round(self.prices.astype(float), 6)
@@ -271,13 +275,19 @@ class WalkForwardForecasts:
         first_year: int,
         last_year: int | None = None,
         *,
+        fund_yield: float | None = 0.018,
         train_from: str = "1991-01-01",
         seed: int = 0,
     ) -> None:
         stocks = stocks.sort_index()
         market = index.reindex(stocks.index)
         rows = forecast.labelled_rows(stocks, market)
-        self.symbols = [str(s) for s in stocks.columns]
+        # The product forecasts every security it has closes for, the index fund too (it is not trained on):
+        # so does the backtest, with the fund's prices as its Market holds them (``fund_yield`` 0: the index).
+        scored = stocks
+        if fund_yield is not None:
+            scored = stocks.assign(**{INDEX: index_fund_proxy(market, fund_yield)})
+        self.symbols = [str(s) for s in scored.columns]
         self.dates = [ts.date() for ts in stocks.index]
         shape = (len(self.dates), len(self.symbols))
         self.probability = np.full(shape, np.nan)
@@ -287,7 +297,7 @@ class WalkForwardForecasts:
         predictions: list[pd.DataFrame] = []
         years = np.array([d.year for d in self.dates])
         last_year = last_year or int(years[-1])
-        panel = forecast.feature_panel(stocks, market)
+        panel = forecast.feature_panel(scored, market)
         matrix = np.stack([panel[name].to_numpy(dtype=float) for name in forecast.FEATURES], axis=2)
         for year in range(first_year, last_year + 1):
             in_year = np.flatnonzero(years == year)
@@ -343,7 +353,7 @@ class WalkForwardForecasts:
         """The same forecasts under other symbols (the permutation test)."""
         copy = object.__new__(WalkForwardForecasts)
         copy.__dict__.update(self.__dict__)
-        copy.symbols = [names[s] for s in self.symbols]
+        copy.symbols = [names.get(s, s) for s in self.symbols]
         copy._column = {s: j for j, s in enumerate(copy.symbols)}
         return copy
 
@@ -740,7 +750,7 @@ class _RankedReplacements(Mapping[str, tuple[Replacement, ...]]):
 
     The ranking of one day depends only on the day's window of returns and what was sold at a loss in the
     last 30 days, so it is computed once for every tradable symbol and shared by every policy and cohort
-    of the process (``_RANKINGS``).
+    of the market (``Market.rankings``).
     """
 
     def __init__(self, market: Market, t: int, tradable: Sequence[str], recent_losses: set[str]) -> None:
@@ -750,8 +760,9 @@ class _RankedReplacements(Mapping[str, tuple[Replacement, ...]]):
 
     def _rank(self) -> dict[str, tuple[Replacement, ...]]:
         if self._ranked is None:
-            key = (id(self.market), self.t, tuple(self.symbols), frozenset(self.recent))
-            ranked = _RANKINGS.get(key)
+            key = (self.t, tuple(self.symbols), frozenset(self.recent))
+            cache = self.market.rankings
+            ranked = cache.get(key)
             if ranked is None:
                 market, t = self.market, self.t
                 first = market.first_index_on_or_after(market.dates[t] - timedelta(days=HISTORY_DAYS))
@@ -760,9 +771,9 @@ class _RankedReplacements(Mapping[str, tuple[Replacement, ...]]):
                 returns = closes[1:] / closes[:-1] - 1.0
                 held = set(self.symbols)
                 ranked = rank_replacements(returns, self.symbols, held, held, {}, self.recent, {})
-                if len(_RANKINGS) > 20_000:
-                    _RANKINGS.clear()
-                _RANKINGS[key] = ranked
+                if len(cache) > 20_000:
+                    cache.clear()
+                cache[key] = ranked
             self._ranked = ranked
         return self._ranked
 
@@ -777,9 +788,6 @@ class _RankedReplacements(Mapping[str, tuple[Replacement, ...]]):
 
     def __len__(self) -> int:
         return len(self.symbols)
-
-
-_RANKINGS: dict[tuple[Any, ...], dict[str, tuple[Replacement, ...]]] = {}
 
 
 class _IndexOnly(Mapping[str, tuple[Replacement, ...]]):

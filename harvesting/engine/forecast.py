@@ -33,6 +33,7 @@ from sklearn.ensemble import (  # type: ignore[import-untyped]
     HistGradientBoostingRegressor,
 )
 from sklearn.metrics import brier_score_loss, roc_auc_score  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 HORIZON = 21  # trading days: about the 30 calendar days of the wash-sale window
 DEPTH = 0.05  # "deepens": the price falls this far below today's close within the horizon
@@ -197,9 +198,13 @@ def forecast(model: Forecaster, feature_rows: pd.DataFrame) -> tuple[np.ndarray,
 
 
 def forecast_matrix(model: Forecaster, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``forecast`` on a bare (rows x features) matrix in ``model.feature_names`` order."""
-    probabilities: np.ndarray = model.classifier.predict_proba(matrix)[:, 1]
-    volatility: np.ndarray = np.exp(model.regressor.predict(matrix))
+    """``forecast`` on a bare (rows x features) matrix in ``model.feature_names`` order.
+
+    One thread: a scan scores a handful of rows, and OpenMP threads on a busy machine cost far more.
+    """
+    with threadpool_limits(1):
+        probabilities: np.ndarray = model.classifier.predict_proba(matrix)[:, 1]
+        volatility: np.ndarray = np.exp(model.regressor.predict(matrix))
     return probabilities, volatility
 
 
@@ -310,8 +315,6 @@ def train(
     x_train = training.loc[:, list(FEATURES)].to_numpy(dtype=float)
     classifier = HistGradientBoostingClassifier(random_state=seed, **hyperparameters)
     regressor = HistGradientBoostingRegressor(random_state=seed, **hyperparameters)
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
     with threadpool_limits(1):  # OpenMP threads are slower than one on a busy 2-core machine
         classifier.fit(x_train, y_train)
         regressor.fit(x_train, training["log_vol"].to_numpy(dtype=float))
@@ -338,8 +341,7 @@ def train(
         hyperparameters=hyperparameters,
         seed=seed,
     )
-    with threadpool_limits(1):
-        p, volatility = forecast(model, testing)
+    p, volatility = forecast(model, testing)
     predictions = pd.DataFrame(
         {
             "date": [d.date().isoformat() for d in test_days],

@@ -20,9 +20,9 @@ it to that, decision by decision, on real prices:
    plan asks and kept per day (``_RankedReplacements``), against every held symbol's candidates ranked up
    front from a closes table as the product ranks them; and the monthly policy's empty list of lots on days
    that are not a month's first, against the full plan keeping only its switch-backs.
-3. A known difference, marked ``xfail(strict=True)`` until it is fixed: the product forecasts the index fund
-   (every security with closes but the index), the backtest only its stocks, so they judge an index fund lot
-   at a loss differently (see the test's reason).
+3. The index fund: the product forecasts every security with closes but the index, the fund too, so the
+   backtest scores the fund with the year's model as well (it is not trained on it); on every day of a cohort
+   that holds a fund lot at a loss where its forecast can matter, the two decide alike.
 """
 
 from __future__ import annotations
@@ -509,13 +509,6 @@ def test_the_product_decides_as_the_backtest_on_a_sample_of_days(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="The product forecasts every security with closes, the index fund too (harvesting.scanning.outlooks_today "
-    "drops only the index SPX), so a fund lot's threshold is scaled by its forecast volatility and it may wait; the "
-    "backtest's WalkForwardForecasts forecasts only the stocks it was trained on, so its fund lots are judged at the "
-    "plain threshold and never wait. On 2008-11-20 the backtest harvests an SP500 lot the product does not offer.",
-)
 def test_the_product_decides_as_the_backtest_on_the_days_an_index_fund_lot_is_at_a_loss(
     backtest: Callable[..., Run],
     history: History,
