@@ -79,9 +79,7 @@ from portfolios.models import Account, Security, SecurityKind, Transaction, Wash
 from portfolios.models import Household as ProductHousehold
 from portfolios.price_store import latest_refresh, prices_write
 from taxprofiles.models import TaxProfile
-from taxprofiles.rules.federal_tax import Income
-from taxprofiles.rules.harvest_value import HarvestValuer
-from taxprofiles.services import law_year, tax_profile_save
+from taxprofiles.services import law_year, tax_profile_save, valuer_for_profile
 from tests.factories import FirmFactory, HouseholdFactory
 
 SYMBOLS = ("AAPL", "BAC", "GE", "JPM", "KO", "XOM")
@@ -189,16 +187,7 @@ def profile_value_of(
     profile = TaxProfile(**fields)  # unsaved: only its figures (with the model's defaults) are read
 
     def for_year(year: int, realized_st: Decimal, realized_lt: Decimal) -> Callable[[Decimal, Decimal], Decimal]:
-        income = Income(
-            ordinary=profile.wages + profile.other_ordinary_income,
-            st_gains=profile.st_gains_realized + realized_st + profile.expected_st_gains,
-            lt_gains=profile.lt_gains_realized + realized_lt + profile.expected_lt_gains,
-            st_carryforward=profile.st_carryforward,
-            lt_carryforward=profile.lt_carryforward,
-            itemized=profile.itemized_deductions,
-            qualified_dividends=profile.qualified_dividends,
-        )
-        valuer = HarvestValuer(law_year(year), profile.filing_status, profile.state, income, profile.city)
+        valuer = valuer_for_profile(profile, (realized_st, realized_lt), year=year)
         return lambda st, lt: valuer.value(st_loss=st, lt_loss=lt).total_savings
 
     return for_year
