@@ -28,7 +28,7 @@ class HarvestPolicy(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("10.00"),
-        help_text="Of the lot's basis, scaled by the forecast volatility (10%: the backtest's best policy).",
+        help_text="Of the lot's basis, scaled by the forecast volatility (10%: chosen by the backtest).",
     )
     automation = models.CharField(max_length=10, choices=Automation.choices, default=Automation.SUGGEST)
     excluded_securities = models.ManyToManyField(Security, blank=True, related_name="+")

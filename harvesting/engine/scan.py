@@ -78,7 +78,7 @@ class Replacement:
 @dataclass(frozen=True, slots=True)
 class ScanPolicy:
     min_net_benefit: Decimal = Decimal("100")
-    # 10%, with the forecast's waiting and volatility scaling: the best policy of the backtest (README).
+    # 10%, with the forecast's waiting and volatility scaling: the best policy the backtest found (README).
     min_loss_fraction: Decimal = Decimal("0.10")
     excluded: frozenset[str] = frozenset()
     half_spread_bps: Decimal = Decimal("5")

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(
                 decimal_places=2,
                 default=Decimal("10.00"),
-                help_text="Of the lot's basis, scaled by the forecast volatility (10%: the backtest's best policy).",
+                help_text="Of the lot's basis, scaled by the forecast volatility (10%: chosen by the backtest).",
                 max_digits=5,
                 verbose_name="minimum loss (%)",
             ),
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(
                 decimal_places=2,
                 default=Decimal("10.00"),
-                help_text="Of the lot's basis, scaled by the forecast volatility (10%: the backtest's best policy).",
+                help_text="Of the lot's basis, scaled by the forecast volatility (10%: chosen by the backtest).",
                 max_digits=5,
                 verbose_name="minimum loss (%)",
             ),
