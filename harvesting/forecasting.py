@@ -204,7 +204,10 @@ def stored_predictions(row: ModelVersion) -> pd.DataFrame:
     """
     if not row.predictions_path:
         raise ValueError(f"{row.version} has no stored predictions")
-    data = (model_dir() / row.predictions_path).read_bytes()
+    try:
+        data = (model_dir() / row.predictions_path).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{row.version}: cannot read its predictions file ({exc.strerror})") from exc
     if hashlib.sha256(data).hexdigest() != row.predictions_sha256:
         raise ValueError(f"{row.version}: the predictions file does not match its recorded SHA-256")
     return pd.read_csv(io.BytesIO(gzip.decompress(data)), dtype={"symbol": str, "date": str})

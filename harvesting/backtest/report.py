@@ -28,7 +28,7 @@ import multiprocessing
 import os
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -399,7 +399,3 @@ def write_chart(figures: dict, path: Path) -> Path | None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def with_config(grid: Grid, **changes: Any) -> Grid:
-    return replace(grid, config=replace(grid.config, **changes))
