@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine with Python 3.11 to run taxharvest: the system libraries it needs
-# (venv support, Pango for WeasyPrint's PDFs), then a virtualenv in .venv with the pinned packages.
+# (venv support, Pango for WeasyPrint's PDFs, tesseract for scanned returns), then a virtualenv in .venv with the pinned packages.
 # With --test, also Chromium (browser tests), wrk (the portal benchmark), poppler-utils (PDF page images) and PolicyEngine-US
 # (the state tax oracle) in its own virtualenv, .venv-oracle. Safe to run again: it installs
 # only what is missing.
@@ -38,6 +38,8 @@ PY=$(find_python) || { echo "bootstrap: Python 3.11 is required (python3.11 not 
 missing=()
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so'; then missing+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core); fi
+# Scanned Form 1040s are read by OCR (taxprofiles/form1040/ocr.py): tesseract with its English model.
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr tesseract-ocr-eng)
 # `bootstrap.sh --test`: the browser tests drive Debian's Chromium; the portal benchmark uses wrk; the report
 # tests turn PDF pages into images with poppler's pdftoppm (and read their text with pdftotext).
 if [ "${1:-}" = "--test" ]; then

@@ -1,7 +1,8 @@
 """Check an uploaded Form 1040 PDF and return its text; every refusal is a DocumentError saying what to do.
 
-``check_upload`` only looks at the bytes (cheap enough for a web request); ``read_pdf`` parses the file and so
-runs only in the sandbox (``sandbox.read_pdf_sandboxed``): a crafted PDF can make pypdf work for minutes.
+``check_upload`` only looks at the bytes (cheap enough for a web request); ``open_pdf`` and ``read_pages`` parse
+the file and so run only in the sandbox (``sandbox.read_return_sandboxed``): a crafted PDF can make a parser
+work for minutes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,17 @@ import io
 import re
 from collections.abc import Iterator
 
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
 from taxprofiles.form1040.fields import ActiveContentError, DocumentError
+from taxprofiles.form1040.words import Page, Word, page_text
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PAGES = 20
@@ -36,6 +43,10 @@ HAS_FILES = (
     "print it to a new PDF (Print, then Save as PDF) and upload that."
 )
 DAMAGED = "The PDF is damaged or unreadable: download it again and upload the new copy."
+TOO_MUCH_TEXT = "The PDF holds far more text than a Form 1040 and its schedules: upload only the return itself."
+# pypdf and pdfminer raise a variety of errors on damaged files (RecursionError on absurdly nested objects);
+# they all mean the same thing to the user.
+_DAMAGE = (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError)
 
 # A PDF name token; ``#xx`` inside it is a hex-escaped byte (``/J#61vaScript`` is ``/JavaScript``).
 _NAME_TOKEN = re.compile(rb"/[^\x00\t\n\f\r ()<>\[\]{}/%]+")
@@ -64,12 +75,12 @@ def check_upload(data: bytes, *, max_bytes: int = MAX_BYTES) -> None:
     _scan_bytes_for_active_content(data)
 
 
-def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> str:
-    """Return the text of every page of the PDF ``data``, pages joined by newlines.
+def open_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> PdfReader:
+    """Return the parsed PDF ``data`` once it has passed every check but the text's.
 
-    Raise DocumentError for an empty, oversized, non-PDF, corrupt, password-protected, too long or
-    image-only (no text layer) file, and ActiveContentError for one with JavaScript or embedded files.
-    Run it in the sandbox: parsing a crafted file can take minutes and gigabytes.
+    Raise DocumentError for an empty, oversized, non-PDF, corrupt, password-protected or too long file, and
+    ActiveContentError for one with JavaScript or embedded files. Run it in the sandbox: parsing a crafted
+    file can take minutes and gigabytes.
     """
     check_upload(data, max_bytes=max_bytes)
     try:
@@ -78,29 +89,109 @@ def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PA
             raise DocumentError("The PDF is password-protected: save an unprotected copy and upload that.")
         check_active_content(reader)
         page_count = len(reader.pages)
-        if page_count > max_pages:
-            raise DocumentError(
-                f"The PDF has {page_count} pages, more than the {max_pages}-page limit: "
-                "upload only the Form 1040 and its schedules."
-            )
-        texts = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
-    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError) as exc:
-        # pypdf raises a variety of errors on damaged files (RecursionError on absurdly nested objects);
-        # they all mean the same thing to the user.
+    except _DAMAGE as exc:
         raise DocumentError(DAMAGED) from exc
-    text = "\n".join(texts)
-    if len(text) > MAX_TEXT_CHARS:
+    if page_count > max_pages:
         raise DocumentError(
-            "The PDF holds far more text than a Form 1040 and its schedules: upload only the return itself."
+            f"The PDF has {page_count} pages, more than the {max_pages}-page limit: "
+            "upload only the Form 1040 and its schedules."
         )
+    return reader
+
+
+def read_pages(data: bytes, reader: PdfReader) -> list[Page]:
+    """Every page's words with their positions: the text layer's words, and a fillable form's field values
+    placed where their boxes are (a checked box as "✔"). A scan gives pages without words."""
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [
+                Page(
+                    width=float(page.width),
+                    height=float(page.height),
+                    words=tuple(_text_layer_words(page)) + tuple(_field_words(reader, index, float(page.height))),
+                )
+                for index, page in enumerate(pdf.pages)
+            ]
+    except DocumentError:
+        raise
+    except (*_DAMAGE, PDFSyntaxError, PSException) as exc:
+        raise DocumentError(DAMAGED) from exc
+    if sum(len(page.words) for page in pages) * 12 > MAX_TEXT_CHARS:
+        raise DocumentError(TOO_MUCH_TEXT)
+    return pages
+
+
+def read_pdf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> str:
+    """Return the text of every page of the PDF ``data``, a row of the form per line, pages apart.
+
+    Raise DocumentError as ``open_pdf`` does, and for an image-only file (no text layer): use ``read_return``
+    to read a scan.
+    """
+    reader = open_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
+    text = page_text(read_pages(data, reader))
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(TOO_MUCH_TEXT)
     if not text.strip():
         raise DocumentError(
             "The PDF has no text layer (a scan?): download the return as a PDF from the tax software, "
             "or enter the figures by hand."
         )
     return text
+
+
+def _text_layer_words(page: Any) -> Iterator[Word]:
+    """pdfplumber's words; a glyph of a dingbats font (how forms draw a check mark) reads as "✔"."""
+    for word in page.extract_words(extra_attrs=["fontname"]):
+        text = "✔" if "dingbat" in str(word.get("fontname", "")).lower() else str(word["text"])
+        yield Word(text, float(word["x0"]), float(word["x1"]), float(word["top"]), float(word["bottom"]))
+
+
+def _field_words(reader: PdfReader, index: int, page_height: float) -> Iterator[Word]:
+    """The values of a fillable form's fields on page ``index``, as words inside their boxes."""
+    page = reader.pages[index]
+    for annotation in page.get("/Annots") or []:
+        widget = annotation.get_object()
+        if not isinstance(widget, DictionaryObject) or widget.get("/Subtype") != "/Widget":
+            continue
+        field = _inherited(widget, "/FT")
+        rect = [float(number) for number in widget.get("/Rect", [0, 0, 0, 0])]
+        x0, x1 = sorted((rect[0], rect[2]))
+        bottom, top = (page_height - y for y in sorted((rect[1], rect[3])))
+        size = min(top - bottom, 10.0) if top > bottom else min(bottom - top, 10.0)
+        top, bottom = min(top, bottom), max(top, bottom)
+        middle = (top + bottom) / 2
+        if field == "/Btn":
+            state = widget.get("/AS") or _inherited(widget, "/V")
+            if state is not None and str(state) != "/Off":
+                yield Word("✔", x0, x1, middle - size / 2, middle + size / 2)
+            continue
+        value = _inherited(widget, "/V")
+        if field != "/Tx" or value is None or not str(value).strip():
+            continue
+        text = " ".join(str(value).split())
+        width = 0.5 * size * len(text)
+        align = int(_inherited(widget, "/Q") or 0)
+        start = x1 - 2 - width if align == 2 else (x0 + x1 - width) / 2 if align == 1 else x0 + 2
+        position = start
+        for part in text.split(" "):
+            part_width = 0.5 * size * len(part)
+            yield Word(part, position, position + part_width, middle - size / 2, middle + size / 2)
+            position += part_width + 0.5 * size
+
+
+def _inherited(widget: DictionaryObject, key: str) -> Any:
+    """A field attribute from the widget or the field above it (a form's fields nest their widgets)."""
+    node: Any = widget
+    for _ in range(8):
+        if key in node:
+            return node[key].get_object() if hasattr(node[key], "get_object") else node[key]
+        parent = node.get("/Parent")
+        if parent is None:
+            return None
+        node = parent.get_object()
+    return None
 
 
 def looks_like_1040(text: str) -> bool:

@@ -23,6 +23,8 @@ FIELD_NAMES = (
     "lt_net",
     "st_carryover",
     "lt_carryover",
+    "sd_net",
+    "sd_loss_allowed",
 )
 MONEY_FIELDS = FIELD_NAMES[2:]
 FILING_STATUSES = ("single", "married_joint", "married_separate", "head_of_household", "qualifying_surviving_spouse")
@@ -40,8 +42,10 @@ class Value:
 @dataclass(frozen=True)
 class Extraction:
     values: dict[str, Value] = field(default_factory=dict)  # only the fields found
-    source: str = "offline"  # "openai" or "offline"
+    source: str = "offline"  # "openai", "offline" (the PDF's text layer or form fields) or "ocr" (a scan)
     fallback_reason: str = ""  # why the offline parser was used although OpenAI was configured
+    names: tuple[str, ...] = ()  # the taxpayer's (and spouse's) names as printed
+    blank: frozenset[str] = frozenset()  # lines found on the form with no amount in them
 
     def as_json(self) -> dict[str, Any]:
         """The command's JSON object: every field (null where absent), then ``source``. Money stays Decimal:

@@ -38,15 +38,17 @@ WHERE = {
     "taxable_interest": "Form 1040 line 2b",
     "ordinary_dividends": "Form 1040 line 3b",
     "qualified_dividends": "Form 1040 line 3a",
-    "capital_gain": "Form 1040 line 7, capital gain or (loss); negative for a loss",
-    "agi": "Form 1040 line 11, adjusted gross income",
-    "deductions": "Form 1040 line 12, standard deduction or itemized deductions",
+    "capital_gain": "Form 1040 line 7 (line 7a from 2025), capital gain or (loss); negative for a loss",
+    "agi": "Form 1040 line 11 (11a and 11b from 2025), adjusted gross income",
+    "deductions": "Form 1040 line 12 (line 12e from 2025), standard deduction or itemized deductions",
     "taxable_income": "Form 1040 line 15, taxable income",
     "total_tax": "Form 1040 line 24, total tax",
     "st_net": "Schedule D line 7, net short-term capital gain or (loss); negative for a loss",
     "lt_net": "Schedule D line 15, net long-term capital gain or (loss); negative for a loss",
     "st_carryover": "Schedule D line 6, short-term capital loss carryover, as a positive amount",
     "lt_carryover": "Schedule D line 14, long-term capital loss carryover, as a positive amount",
+    "sd_net": "Schedule D line 16, lines 7 and 15 combined; negative for a loss",
+    "sd_loss_allowed": "Schedule D line 21, the loss allowed this year (at most 3,000); negative",
 }
 assert tuple(WHERE) == FIELD_NAMES
 

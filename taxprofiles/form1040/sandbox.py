@@ -5,7 +5,10 @@ operators) or make it allocate gigabytes; run in a worker it would hold the work
 its own ``RLIMIT_CPU`` and ``RLIMIT_AS`` before importing pypdf, reads the PDF from stdin and writes one JSON
 object to stdout; the parent also kills it after a wall-clock timeout. Any limit hit is a ReadLimitError.
 
-Run as ``python -m taxprofiles.form1040.sandbox CPU_SECONDS MEMORY_BYTES < file.pdf``.
+A scan is read by OCR in the same child (``reading.read_return``): tesseract runs as the child's own child,
+under the same limits per process, and the whole reading within ``Limits.ocr_seconds``.
+
+Run as ``python -m taxprofiles.form1040.sandbox CPU_SECONDS MEMORY_BYTES [text|return] < file.pdf``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from taxprofiles.form1040.fields import ActiveContentError, DocumentError, ReadLimitError
+
+if TYPE_CHECKING:
+    from taxprofiles.form1040.reading import Reading
 
 MODULE = "taxprofiles.form1040.sandbox"
 # The directory holding the ``taxprofiles`` package: the child's working directory, so ``-m`` finds it.
@@ -47,22 +54,43 @@ _ERRORS: dict[str, type[DocumentError]] = {
 class Limits:
     """What one reading may use. A real 20-page return reads in well under a second and 100 MB."""
 
-    cpu_seconds: int = 10
-    memory_bytes: int = 512 * 1024 * 1024  # address space: the interpreter and pypdf take some 60 MB
-    wall_seconds: float = 30.0  # CPU time plus waiting for a core when the machine is busy
+    cpu_seconds: int = 10  # per process: the child, and each tesseract it runs on a page of a scan
+    memory_bytes: int = 768 * 1024 * 1024  # address space: the interpreter, the parsers and PDFium take ~150 MB
+    wall_seconds: float = 120.0  # CPU time plus waiting for a core when the machine is busy; a scan's OCR
+    ocr_seconds: float = 90.0  # a scan's OCR, all pages together
 
 
 LIMITS = Limits()
 
 
 def read_pdf_sandboxed(data: bytes, *, limits: Limits | None = None) -> str:
-    """Return ``read_pdf(data)`` computed in a child process held to ``limits`` (default: ``LIMITS``).
+    """Return ``read_pdf(data)`` (the text layer's rows) computed in a child process held to ``limits``.
 
     Raise DocumentError (or its ActiveContentError) as ``read_pdf`` would, and ReadLimitError when the child
     runs out of CPU time, memory or wall-clock time, or dies.
     """
-    limits = limits or LIMITS
-    command = [sys.executable, "-E", "-s", "-m", MODULE, str(limits.cpu_seconds), str(limits.memory_bytes)]
+    return str(_run_child(data, "text", limits or LIMITS)["text"])
+
+
+def read_return_sandboxed(data: bytes, *, limits: Limits | None = None) -> Reading:
+    """Return ``reading.read_return(data)`` (text and figures; a scan read by OCR) computed in the child."""
+    from taxprofiles.form1040.reading import Reading  # not at the top: the child imports parsers under its limits
+
+    return Reading.from_json(_run_child(data, "return", limits or LIMITS))
+
+
+def _run_child(data: bytes, mode: str, limits: Limits) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-E",
+        "-s",
+        "-m",
+        MODULE,
+        str(limits.cpu_seconds),
+        str(limits.memory_bytes),
+        mode,
+        str(limits.ocr_seconds),
+    ]
     try:
         finished = subprocess.run(
             command,
@@ -85,7 +113,7 @@ def read_pdf_sandboxed(data: bytes, *, limits: Limits | None = None) -> str:
         raise ReadLimitError(CRASHED)
     if "error" in answer:
         raise _ERRORS.get(answer.get("kind", ""), DocumentError)(str(answer["error"]))
-    return str(answer["text"])
+    return answer
 
 
 def _limit_self(cpu_seconds: int, memory_bytes: int) -> None:
@@ -96,13 +124,19 @@ def _limit_self(cpu_seconds: int, memory_bytes: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Set the limits, read the PDF on stdin and write {"text": ...} or {"error": ..., "kind": ...}."""
+    """Set the limits, read the PDF on stdin and write {"text": ...} (mode "text"), the ``Reading`` as JSON
+    (mode "return") or {"error": ..., "kind": ...}."""
     _limit_self(int(argv[0]), int(argv[1]))
-    from taxprofiles.form1040.document import read_pdf  # pypdf is imported under the limits
+    mode = argv[2] if len(argv) > 2 else "text"
+    ocr_seconds = float(argv[3]) if len(argv) > 3 else LIMITS.ocr_seconds
+    # The parsers are imported under the limits.
+    from taxprofiles.form1040.document import read_pdf
+    from taxprofiles.form1040.reading import read_return
 
-    answer: dict[str, str]
+    answer: dict[str, Any]
     try:
-        answer = {"text": read_pdf(sys.stdin.buffer.read())}
+        data = sys.stdin.buffer.read()
+        answer = read_return(data, ocr_seconds=ocr_seconds).as_json() if mode == "return" else {"text": read_pdf(data)}
     except DocumentError as exc:
         answer = {"error": str(exc), "kind": type(exc).__name__}
     except MemoryError:

@@ -58,6 +58,8 @@ def good_answer() -> dict[str, Any]:
         "lt_net": entry("-6412.3", 0.8, "15 Net long-term capital gain or (loss) . . . . (6,412.30)"),
         "st_carryover": entry("1850.00", 0.7, "6 Short-term capital loss carryover . . . . (1,850.)"),
         "lt_carryover": entry(None, 0.0, ""),
+        "sd_net": entry("-11387.70", 0.8, "16 Combine lines 7 and 15 and enter the result . . . . (11,387.70)"),
+        "sd_loss_allowed": entry("-3000", 0.8, "21 If line 16 is a loss, enter here ... . . 21 ( 3,000 )"),
     }
 
 
@@ -183,6 +185,8 @@ def test_it_reads_a_good_answer_to_the_cent(extract: Callable[..., Extraction], 
         "st_net": "-4975.40",
         "lt_net": "-6412.30",
         "st_carryover": "1850.00",
+        "sd_net": "-11387.70",
+        "sd_loss_allowed": "-3000.00",
     }
     assert values["st_carryover"].snippet == "6 Short-term capital loss carryover . . . . (1,850.)"
     assert values["st_net"].confidence == 0.8

@@ -1,0 +1,456 @@
+"""Read a Form 1040's figures from its words' positions: each line's label, then the amount on the same row.
+
+How a row is read (the official 2023-2025 forms, tax-software printouts, fillable forms and scans):
+- A line starts at its number followed by its label's words ("2b Taxable interest"), or at a lone letter
+  that follows an amount ("... 2a 300 b Taxable interest": line 2b); prefixed words (the form's left
+  margin: "Income", "Attach Form(s) W-2 here") are not part of it. A row without a line number continues the
+  line above (a wrapped label, or its amount on the next row) until that line has its amount.
+- The amount is what follows the line's number printed again in the amount column's box ("... . . 7 -3,000");
+  without a box, what follows the dot leaders; without either, the money-like words at the row's end set
+  apart from the label. So a blank line gives nothing, never its own number, and a figure inside the label
+  ("($3,000)") is never the amount.
+- "(1,000)", "( 1,000 )" typed between the form's preprinted parentheses, "-1,000" and "−1,000" are losses;
+  "-0-" is zero; commas and cents are optional.
+- A line is matched by its number (any year's: 7 or 7a, 11, 11a or 11b, 12 or 12e) and its label's words,
+  both; OCR's usual misreadings of a number (z/2, l/1, O/0, b/6) are tolerated because the label must agree.
+- The filing status is the box marked in front of its label: a mark in the text ("X", "✓", "☒", "■") or, when
+  the caller can measure ink, the box clearly darker than the others (a drawn cross, a filled box).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from difflib import SequenceMatcher
+from statistics import median
+
+from taxprofiles.form1040.fields import Extraction, Value
+from taxprofiles.form1040.words import LEADER, InkMeter, Page, Row, Word, rows
+
+SAME_ROW = 0.9
+WRAPPED = 0.85
+# Below this the review page flags a figure as read with low confidence (OCR's always are).
+LOW_CONFIDENCE = 0.8
+YEAR_CONFIDENCE = 0.95
+STATUS_CONFIDENCE = 0.9
+INK_CONFIDENCE = 0.85
+NAME_CONFIDENCE = 0.9
+# OCR'd figures are never "found" with full confidence: at most this, and the words' own confidence.
+OCR_CEILING = 0.7
+
+MINUS = "-\u2212\u2013"
+_MONEY = re.compile(
+    r"^(?P<open>\()?(?P<minus>[-\u2212\u2013])?\$?(?P<digits>\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+(?=\.?$)|\d+)"
+    r"(?:\.(?P<cents>\d{0,2}))?(?P<close>\))?$"
+)
+_ZERO = re.compile(r"^-+0-+$|^\(?-0-\)?$")
+_MONEY_CHARS = re.compile(r"^[\d,.$()\u2212\u2013-]+$")
+_LINE_NUMBER = re.compile(r"^(\d{1,2})([a-z]?)$")
+_LETTER = re.compile(r"^[a-h]$")
+_LABEL_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]")
+# Words after which a number is a reference to another line, not the start of one ("from line 8 of").
+_REFERENCES = frozenset(
+    {"line", "lines", "form", "forms", "form(s)", "box", "from", "and", "of", "through", "schedule", "part", "to"}
+)
+
+# field -> (line numbers in any year's numbering, label words). Both must match.
+_FORM_1040: dict[str, tuple[tuple[str, ...], str]] = {
+    "wages": (("1z",), r"add lines 1a through 1h|wages"),
+    "taxable_interest": (("2b",), r"taxable interest"),
+    "qualified_dividends": (("3a",), r"qualified dividends"),
+    "ordinary_dividends": (("3b",), r"ordinary dividends"),
+    "capital_gain": (("7", "7a"), r"^capital gain"),
+    "agi": (("11", "11a", "11b"), r"adjusted gross income"),
+    "deductions": (("12", "12e"), r"standard deduction|itemized deduction"),
+    "taxable_income": (("15",), r"taxable income"),
+    "total_tax": (("24",), r"total tax"),
+}
+_SCHEDULE_D: dict[str, tuple[tuple[str, ...], str]] = {
+    "st_carryover": (("6",), r"short-term capital loss carryover"),
+    "st_net": (("7",), r"net short-term capital gain"),
+    "lt_carryover": (("14",), r"long-term capital loss carryover"),
+    "lt_net": (("15",), r"net long-term capital gain"),
+    "sd_net": (("16",), r"combine lines 7 and 15"),
+    "sd_loss_allowed": (("21",), r"if line 16 is a loss"),
+}
+CARRYOVERS = ("st_carryover", "lt_carryover")
+# The number OCR most often reads in place of a letter, and back.
+_OCR_DIGIT = str.maketrans({"z": "2", "Z": "2", "l": "1", "I": "1", "i": "1", "o": "0", "O": "0", "b": "6", "s": "5"})
+
+_YEAR_PATTERNS = (
+    re.compile(r"U\.?\s*S\.?\s+Individual\s+Income\s+Tax\s+Return\s+(20\d\d)\b", re.IGNORECASE),
+    re.compile(r"\bForm\s*1040(?:-SR)?\s*\(\s*(20\d\d)\s*\)", re.IGNORECASE),
+)
+_SCHEDULE_D_TITLE = re.compile(r"^\s*schedule\s*d\b|^.{0,40}capital gains and losses\b", re.IGNORECASE)
+_FORM_1040_TITLE = re.compile(
+    r"^\s*form\s*1040(?:-SR)?\b.*(?:individual income tax return|page\s*2)", re.IGNORECASE
+)
+_OTHER_SCHEDULE = re.compile(r"^\s*schedule\s+(?!d\b)[a-z0-9]{1,3}\b", re.IGNORECASE)
+_NOT_CONTINUATION = re.compile(r"^(?:form|schedule|part|page|department|cat\.|for disclosure)\b", re.IGNORECASE)
+
+_STATUSES = (
+    ("single", r"Single\b"),
+    ("married_joint", r"Married filing jointly"),
+    ("married_separate", r"Married filing separately"),
+    ("head_of_household", r"Head of household"),
+    ("qualifying_surviving_spouse", r"Qualifying (?:surviving spouse|widow)"),
+)
+_MARK = re.compile(r"^[\[(|]?\s*[xX✓✔✗✘☒☑■●◼▪✕✖]\s*[\])|]?$")
+
+
+@dataclass
+class _Line:
+    """One numbered line of the form: its number, label words and the words after them on its row(s)."""
+
+    number: str
+    page: int
+    form: str  # "1040", "D" or "other"
+    words: list[Word]
+    rows: int = 1
+
+    def label(self) -> str:
+        """The line's words before its amount cell, without leaders: what the field's label must match."""
+        cell = self.cell()
+        words = self.words[1 : len(self.words) - len(cell)] if cell else self.words[1:]
+        return " ".join(word.text for word in words if not LEADER.fullmatch(word.text)).lower()
+
+    def cell(self) -> list[Word]:
+        """The words of the amount cell: after the line's number printed again, else after the leaders."""
+        tail = self.words[1:]
+        boxes = [i for i, word in enumerate(tail) if _same_number(word.text, self.number)]
+        if boxes:
+            return tail[boxes[-1] + 1 :]
+        leaders = [i for i, word in enumerate(tail) if LEADER.fullmatch(word.text)]
+        if leaders:
+            return tail[leaders[-1] + 1 :]
+        cell: list[Word] = []
+        for word in reversed(tail):
+            if not _MONEY_CHARS.match(word.text):
+                break
+            cell.insert(0, word)
+        if cell and (label_end := [w for w in tail if w not in cell]):
+            gap = cell[0].x0 - label_end[-1].x1
+            if gap < 1.5 * median(w.height for w in self.words):
+                return []  # a number ending the label's own text, not a figure in the amount column
+        return cell
+
+    def has_amount(self) -> bool:
+        cell = self.cell()
+        return bool(cell) and parse_amount("".join(word.text for word in cell)) is not None
+
+    def snippet(self) -> str:
+        """The line as printed; a lettered line ("b Taxable interest") with its number ("2b ...")."""
+        texts = [word.text for word in self.words]
+        if _LETTER.match(texts[0]):
+            texts[0] = self.number
+        return " ".join(texts)
+
+
+def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool = False) -> Extraction:
+    """Return the figures, filing status, year and names found on a return's ``pages``.
+
+    ``ink`` measures how dark a region of a page is (for check boxes marked by drawing, not text); ``ocr`` says
+    the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``).
+    """
+    all_rows = rows(pages)
+    values: dict[str, Value] = {}
+    blank: set[str] = set()
+    if year := _tax_year(all_rows):
+        values["tax_year"] = year
+    if status := _filing_status(all_rows, ink):
+        values["filing_status"] = status
+    lines = _lines(all_rows)
+    for form, table in (("1040", _FORM_1040), ("D", _SCHEDULE_D)):
+        for name, (numbers, label) in table.items():
+            line = _find_line(lines, form, numbers, label, ocr)
+            if line is None:
+                continue
+            cell = line.cell()
+            if not cell:
+                blank.add(name)
+                continue
+            amount = parse_amount("".join(word.text for word in cell))
+            if amount is None:
+                continue
+            if name in CARRYOVERS:
+                amount = abs(amount)
+            confidence = SAME_ROW if line.rows == 1 else WRAPPED
+            values[name] = Value(amount, confidence, line.snippet())
+    names = _names(all_rows)
+    if ocr:
+        values = {name: _as_ocr(found, all_rows) for name, found in values.items()}
+    return Extraction(
+        values=values, source="ocr" if ocr else "offline", names=names, blank=frozenset(blank - set(values))
+    )
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """Return the dollars in an amount as printed ("(3,000.)", "-3,000", "$1,250.50", "-0-"), or None."""
+    raw = raw.replace(" ", "")
+    if _ZERO.match(raw):
+        return Decimal("0.00")
+    match = _MONEY.match(raw)
+    if match is None or bool(match["open"]) != bool(match["close"]):
+        return None
+    digits = match["digits"].replace(",", "").replace(".", "")
+    value = Decimal(f"{digits}.{match['cents'] or '0'}").quantize(Decimal("0.01"))
+    return -value if match["open"] or match["minus"] else value
+
+
+def _same_number(text: str, number: str) -> bool:
+    """Whether a word is the line number ``number`` (as OCR may misread it: "1z" as "12", "2b" as "26")."""
+    if not re.fullmatch(r"[0-9zZlIO]{1,2}[a-z]?", text) or not re.search(r"\d", text):
+        return False
+    return text.lower().translate(_OCR_DIGIT) == number.lower().translate(_OCR_DIGIT)
+
+
+def _section(row: Row, current: str) -> str:
+    """The form a row belongs to: a title row (Schedule D, another schedule, the 1040) starts a new section."""
+    text = row.text
+    if _SCHEDULE_D_TITLE.match(text):
+        return "D"
+    if _OTHER_SCHEDULE.match(text):
+        return "other"
+    if _FORM_1040_TITLE.match(text):
+        return "1040"
+    return current
+
+
+def _lines(all_rows: list[Row]) -> list[_Line]:
+    """Cut the rows into the form's numbered lines (two side by side on one row are two lines)."""
+    lines: list[_Line] = []
+    form = "1040"
+    page = -1
+    current_number = ""
+    open_line: _Line | None = None
+    for row in all_rows:
+        if row.page != page:
+            page, open_line = row.page, None
+        form = _section(row, form)
+        starts = _label_starts(row.words)
+        if not starts:
+            if open_line and not open_line.has_amount() and not _NOT_CONTINUATION.match(row.text):
+                # A wrapped label, or the amount on the row below its label: only words in the line's column.
+                column = open_line.words[0].x0 - 2
+                open_line.words.extend(word for word in row.words if word.x0 >= column)
+                open_line.rows += 1
+            continue
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else len(row.words)
+            token = row.words[start].text
+            if number := _LINE_NUMBER.match(token):
+                current_number = number.group(1)
+                line_number = token
+            else:
+                line_number = current_number + token
+            open_line = _Line(line_number, row.page, form, row.words[start:end])
+            lines.append(open_line)
+    return lines
+
+
+def _label_starts(words: list[Word]) -> list[int]:
+    """Indexes of the words that start a numbered line on this row."""
+    starts: list[int] = []
+    for i, word in enumerate(words[:-1]):
+        following = words[i + 1].text
+        if not _LABEL_WORD.match(following):
+            continue
+        previous = words[i - 1].text if i else ""
+        if _LINE_NUMBER.match(word.text):
+            if previous.lower() in _REFERENCES or previous.endswith(","):
+                continue
+            starts.append(i)
+        elif _LETTER.match(word.text) and (
+            not previous
+            or LEADER.fullmatch(previous)
+            or _LINE_NUMBER.match(previous)
+            or parse_amount(previous) is not None
+            or previous.endswith(")")
+        ):
+            starts.append(i)
+    return starts
+
+
+def _find_line(lines: list[_Line], form: str, numbers: tuple[str, ...], label: str, ocr: bool) -> _Line | None:
+    """The first line of the form with one of ``numbers`` (the last listed first: 11b over 11a) whose label
+    agrees. OCR's words may also match with a misread number or misspelt label, but only if nothing matches
+    as printed."""
+    for exact in (True, False) if ocr else (True,):
+        for number in reversed(numbers):
+            for line in lines:
+                if line.form != form:
+                    continue
+                same = line.number == number if exact else _same_number(line.number, number)
+                if same and _label_matches(line.label(), label, fuzzy=not exact):
+                    return line
+    return None
+
+
+def _label_matches(label: str, pattern: str, *, fuzzy: bool = False) -> bool:
+    """Whether the label holds the pattern's words; ``fuzzy`` allows OCR's letter errors in one phrase."""
+    label = " ".join(label.replace("‐", "-").split())
+    if re.search(pattern, label):
+        return True
+    if not fuzzy:
+        return False
+    for phrase in pattern.lstrip("^").split("|"):
+        size = len(phrase)
+        for start in range(0, max(len(label) - size, 0) + 1):
+            if SequenceMatcher(None, label[start : start + size], phrase).ratio() >= 0.85:
+                return True
+    return False
+
+
+def _tax_year(all_rows: list[Row]) -> Value | None:
+    """The year in the form's title ("U.S. Individual Income Tax Return 2024", the year maybe on its own row)
+    or its footer ("Form 1040 (2024)")."""
+    heads: dict[int, list[str]] = {}
+    for row in all_rows:
+        heads.setdefault(row.page, []).append(row.text)
+    for pattern in _YEAR_PATTERNS:
+        for row in all_rows:
+            if match := pattern.search(row.text):
+                return Value(int(match.group(1)), YEAR_CONFIDENCE, " ".join(match.group(0).split()))
+        for texts in heads.values():
+            if match := pattern.search(" ".join(texts[:6])):
+                return Value(int(match.group(1)), YEAR_CONFIDENCE, " ".join(match.group(0).split()))
+    return None
+
+
+def _filing_status(all_rows: list[Row], ink: InkMeter | None) -> Value | None:
+    """The one status whose box is marked; none when no box, or more than one, is."""
+    labels: dict[str, tuple[Row, int]] = {}
+    for row in all_rows:
+        if row.page != 0:
+            break
+        for status, pattern in _STATUSES:
+            if status in labels:
+                continue
+            if (index := _phrase_at(row, pattern)) is not None:
+                labels[status] = (row, index)
+    if not labels:
+        return None
+    marked = [status for status, (row, index) in labels.items() if index and _MARK.match(row.words[index - 1].text)]
+    if len(marked) == 1:
+        row, index = labels[marked[0]]
+        return Value(marked[0], STATUS_CONFIDENCE, _status_snippet(row, index - 1))
+    if marked or ink is None or len(labels) < 2:
+        return None
+    darkness = {status: _ink_before(row, index, ink) for status, (row, index) in labels.items()}
+    ranked = sorted(darkness.values(), reverse=True)
+    top = max(darkness, key=lambda status: darkness[status])
+    rest = median(ranked[1:])
+    if ranked[0] - ranked[1] < 0.04 or ranked[0] < 1.5 * rest + 0.02:
+        return None
+    row, index = labels[top]
+    return Value(top, INK_CONFIDENCE, f"[marked box] {_status_snippet(row, index)}")
+
+
+def _status_snippet(row: Row, start: int) -> str:
+    """The status label from ``start`` (its mark, or the label) to the next box or the row's end."""
+    texts = row.texts
+    end = next(
+        (i for i in range(start + 1, len(texts)) if _MARK.match(texts[i]) or texts[i] in ("☐", "□", "[", "[]")),
+        len(texts),
+    )
+    if end > start + 1 and texts[end - 1] == "[":
+        end -= 1
+    return " ".join(texts[start:end])
+
+
+def _phrase_at(row: Row, pattern: str) -> int | None:
+    """The index of the word where ``pattern`` starts in the row, if it starts at a word."""
+    text = ""
+    starts: dict[int, int] = {}
+    for i, word in enumerate(row.words):
+        if text:
+            text += " "
+        starts[len(text)] = i
+        text += word.text
+    for match in re.finditer(pattern, text):
+        if match.start() in starts:
+            return starts[match.start()]
+    return None
+
+
+def _ink_before(row: Row, index: int, ink: InkMeter) -> float:
+    """How dark the box in front of a label is: the space between the previous (unmarked) word and the label."""
+    label = row.words[index]
+    size = label.height
+    left = label.x0 - 2.6 * size
+    for word in reversed(row.words[:index]):
+        if word.x1 <= label.x0 and not _MARK.match(word.text) and word.text not in ("☐", "□", "[", "]", "[]"):
+            left = max(left, word.x1 + 0.5)
+            break
+    return ink(row.page, left, label.top - 0.25 * size, label.x0 - 0.5, label.bottom + 0.25 * size)
+
+
+_NAME_LABELS = (
+    (r"Your first name and middle initial", r"Last name"),
+    (r"If joint return, spouse.s first name and middle initial", r"Last name"),
+)
+
+
+def _names(all_rows: list[Row]) -> tuple[str, ...]:
+    """The taxpayer's and spouse's names: the words under each name label, within its column."""
+    names: list[str] = []
+    for position, row in enumerate(all_rows):
+        if row.page != 0:
+            break
+        for first_label, last_label in _NAME_LABELS:
+            first = _phrase_at(row, first_label)
+            if first is None:
+                continue
+            last = _phrase_at_after(row, last_label, first)
+            below = next((r for r in all_rows[position + 1 : position + 3] if r.page == row.page), None)
+            if below is None:
+                continue
+            label_words = len(re.sub(r"\\.", "x", first_label).split())
+            inline_end = last if last is not None else len(row.words)
+            inline = row.texts[first + label_words : inline_end]
+            if inline:  # "Your first name and middle initial Jane Q. Last name Example" on one row
+                given = inline
+                family = row.texts[last + 2 :] if last is not None else []
+            else:  # the official form: the names on the row under their labels, in the labels' columns
+                x_first = row.words[first].x0 - 2
+                x_last = row.words[last].x0 - 2 if last is not None else None
+                column_end = _next_label_x(row, last) if last is not None else None
+                given = [w.text for w in below.words if w.x0 >= x_first and (x_last is None or w.x0 < x_last)]
+                family = (
+                    [w.text for w in below.words if w.x0 >= x_last and (column_end is None or w.x0 < column_end)]
+                    if x_last is not None
+                    else []
+                )
+            name = " ".join(given + family).strip()
+            if name and re.search(r"[A-Za-z]{2}", name):
+                names.append(name)
+        if (index := _phrase_at(row, r"Name\(s\) shown on return")) is not None:
+            shown = " ".join(row.texts[index + 4 :]).strip(" :")
+            names.extend(part.strip() for part in re.split(r"\s+(?:&|and)\s+", shown) if part.strip())
+    return tuple(dict.fromkeys(names))
+
+
+def _phrase_at_after(row: Row, pattern: str, after: int) -> int | None:
+    for i in range(after + 1, len(row.words)):
+        if re.match(pattern, " ".join(row.texts[i:])):
+            return i
+    return None
+
+
+def _next_label_x(row: Row, index: int) -> float | None:
+    """Where the column after the "Last name" label starts (the social security number's), if any."""
+    for word in row.words[index + 2 :]:
+        if word.x0 > row.words[index].x1 + 20 and _LABEL_WORD.match(word.text):
+            return word.x0 - 2
+    return None
+
+
+def _as_ocr(found: Value, all_rows: list[Row]) -> Value:
+    """OCR's figure: its confidence capped, and lowered further by the words it was read from."""
+    words = {word.text: word.confidence for row in all_rows for word in row.words}
+    tail = found.snippet.split()[-3:]
+    seen = [words[text] for text in tail if text in words]
+    confidence = min(OCR_CEILING, found.confidence, *(seen or [OCR_CEILING]))
+    return Value(found.value, round(confidence, 2), found.snippet)
