@@ -79,6 +79,7 @@ STANDARD_DEDUCTION = {
 CENT = Decimal("0.01")
 PAGE_W, PAGE_H = 612.0, 792.0  # letter, in points
 SCAN_DPI = 200
+CHECK_SIZE = 7.0  # a check box's side, in points
 
 
 @dataclass(frozen=True)
@@ -896,7 +897,7 @@ class _Canvas:
         pad = 3 if align == "right" else 1
         self.text(x + (0 if align == "right" else pad), y, text, size, width=w - pad, align=align)
 
-    def checkbox(self, x: float, y: float, on: bool, size: float = 7) -> None:
+    def checkbox(self, x: float, y: float, on: bool, size: float = CHECK_SIZE) -> None:
         """A square check box whose bottom is at ``y``, marked per the return's ``mark`` when ``on``."""
         top = y - size
         if self.fillable:
@@ -948,6 +949,15 @@ _PAIR_A_AMT_X = 258.0
 _PAIR_A_BOX_X = _PAIR_A_AMT_X - _BOX_W
 _PAIR_B_X = _PAIR_A_AMT_X + _PAIR_A_W + 5  # where "b Taxable interest" starts
 _ROW = 12.0
+_STATUS_Y = 172.0
+# Page 1's filing-status boxes: (left, bottom) in points from the page's top left, each CHECK_SIZE points square.
+STATUS_BOXES = {
+    "single": (_NUM_X, _STATUS_Y),
+    "married_joint": (_NUM_X + 62, _STATUS_Y),
+    "married_separate": (_NUM_X + 280, _STATUS_Y),
+    "head_of_household": (_NUM_X, _STATUS_Y + 13),
+    "qualifying_surviving_spouse": (_NUM_X + 110, _STATUS_Y + 13),
+}
 _LABEL_SIZE = 7.0
 _LEADER = " ."
 
@@ -1157,14 +1167,8 @@ def _page1(c: _Canvas, facts: ReturnFacts, plan: _Plan) -> None:
     y += 12
     c.text(_LEFT, y, "Filing Status", 8, bold=True)
     c.text(_LEFT, y + 9, "Check only one box.", 6)
-    placements = {
-        "single": (_NUM_X, y),
-        "married_joint": (_NUM_X + 62, y),
-        "married_separate": (_NUM_X + 280, y),
-        "head_of_household": (_NUM_X, y + 13),
-        "qualifying_surviving_spouse": (_NUM_X + 110, y + 13),
-    }
-    for status, (x, row_y) in placements.items():
+    assert y == _STATUS_Y
+    for status, (x, row_y) in STATUS_BOXES.items():
         c.checkbox(x, row_y, status == facts.filing_status)
         c.text(x + 10, row_y, STATUS_LABELS[status], 7.5)
     c.text(
