@@ -204,9 +204,14 @@ def random_facts(rng: random.Random) -> ReturnFacts:
             return size if rng.random() < 0.55 else -size
 
         st_total, lt_total = total(st_active), total(lt_active)
-        st_net = None if st_total is None and st_carry is None else (st_total or 0) - (st_carry or 0)
-        lt_net = None if lt_total is None and lt_carry is None else (lt_total or 0) - (lt_carry or 0)
-        sd_net = (st_net or 0) + (lt_net or 0)
+
+        def net(total: Decimal | None, carry: Decimal | None) -> Decimal | None:
+            if total is None and carry is None:
+                return None
+            return (total if total is not None else Decimal(0)) - (carry if carry is not None else Decimal(0))
+
+        st_net, lt_net = net(st_total, st_carry), net(lt_total, lt_carry)
+        sd_net = sum((x for x in (st_net, lt_net) if x is not None), Decimal("0.00"))
         allowed = (-min(-sd_net, limit)).quantize(CENT) if sd_net < 0 else None
         values |= {
             "st_carryover": st_carry,

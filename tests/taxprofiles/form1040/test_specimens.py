@@ -265,6 +265,7 @@ def test_random_facts_are_consistent_and_expected_reports_them_as_a_reader_shoul
     assert not all(f.schedule_d for f in drawn)
     seen_blank, seen_zero, seen_cents, seen_loss_limit = set(), 0, 0, 0
     for f in drawn:
+        assert all(isinstance(v, Decimal) for v in f.values.values() if v is not None), f.values
         want = expected(f)
         assert set(want) == {"tax_year", "filing_status", *MONEY}
         assert want["tax_year"] == f.year
