@@ -13,9 +13,8 @@ change with the document.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,26 +27,27 @@ from portfolios.models import Household, User
 from taxharvest.errors import ApplicationError
 from taxprofiles.form1040.document import MAX_BYTES, check_1040, check_upload
 from taxprofiles.form1040.fields import ActiveContentError, DocumentError, Extraction
-from taxprofiles.form1040.offline import parse_1040
-from taxprofiles.form1040.sandbox import read_pdf_sandboxed
+from taxprofiles.form1040.mapping import Plan, plan, year_refusal
+from taxprofiles.form1040.names import unmatched_names
+from taxprofiles.form1040.reading import Reading
+from taxprofiles.form1040.sandbox import read_return_sandboxed
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
-from taxprofiles.rules.federal import FilingStatus, federal_law
+from taxprofiles.rules.federal import KNOWN_YEARS, FilingStatus
 
 OPENAI_TIMEOUT = 30.0
-# The return's statuses the profile knows; a qualifying surviving spouse is taxed as married filing jointly.
-PROFILE_STATUS = {"qualifying_surviving_spouse": FilingStatus.MARRIED_JOINT.value}
 
 
-def extract_figures(text: str, *, offline: bool = False) -> Extraction:
-    """OpenAI's reading when configured and working, else the offline parser's (with the reason it fell back)."""
+def extract_figures(reading: Reading, *, offline: bool = False) -> Extraction:
+    """OpenAI's reading of the text when configured and working, else the offline reader's (with the reason it
+    fell back). The names and blank lines always come from the offline reader, which sees the layout."""
     api_key = getattr(settings, "OPENAI_API_KEY", "")
     if offline or not api_key:
-        return parse_1040(text)
+        return reading.extraction
     try:
         from taxprofiles.form1040.openai_extract import openai_extract
 
-        return openai_extract(
-            text,
+        read = openai_extract(
+            reading.text,
             api_key=api_key,
             base_url=getattr(settings, "OPENAI_BASE_URL", None) or None,
             model=getattr(settings, "OPENAI_MODEL", "gpt-4o-mini"),
@@ -55,11 +55,15 @@ def extract_figures(text: str, *, offline: bool = False) -> Extraction:
         )
     except Exception as exc:
         reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
-        return Extraction(
-            values=parse_1040(text).values,
-            source="offline",
+        return replace(
+            reading.extraction,
             fallback_reason=f"OpenAI extraction failed ({reason}); read the figures offline instead",
         )
+    return replace(
+        read,
+        names=reading.extraction.names,
+        blank=frozenset(name for name in reading.extraction.blank if name not in read.values),
+    )
 
 
 @transaction.atomic
@@ -88,11 +92,12 @@ def document_upload(*, household: Household, user: User, upload: UploadedFile) -
     return document
 
 
-def document_read(data: bytes) -> str:
-    """Return the text of the Form 1040 PDF ``data``, read in the sandbox. Raises DocumentError."""
-    text = read_pdf_sandboxed(data)
-    check_1040(text)
-    return text
+def document_read(data: bytes) -> Reading:
+    """Return the text and offline figures of the Form 1040 PDF ``data`` (a scan read by OCR), read in the
+    sandbox. Raises DocumentError."""
+    reading = read_return_sandboxed(data)
+    check_1040(reading.text)
+    return reading
 
 
 def document_extract_task(document_id: int) -> str:
@@ -105,7 +110,7 @@ def document_extract_task(document_id: int) -> str:
     with document.file.open("rb") as file:
         data = file.read()
     try:
-        text = document_read(data)
+        reading = document_read(data)
     except DocumentError as exc:
         if isinstance(exc, ActiveContentError):
             document.file.delete(save=False)
@@ -113,9 +118,9 @@ def document_extract_task(document_id: int) -> str:
             status=DocumentStatus.FAILED, progress=100, message=str(exc)[:300], file=document.file.name or ""
         )
         return f"refused: {exc}"
-    TaxDocument.objects.filter(pk=document_id).update(text=text, progress=40)
+    TaxDocument.objects.filter(pk=document_id).update(text=reading.text, progress=40)
     try:
-        extraction = extract_figures(text)
+        extraction = extract_figures(reading)
     except Exception as exc:
         TaxDocument.objects.filter(pk=document_id).update(
             status=DocumentStatus.FAILED, progress=100, message=f"Reading failed: {exc}"[:300]
@@ -131,6 +136,8 @@ def document_extract_task(document_id: int) -> str:
         fields=fields,
         source=extraction.source,
         message=extraction.fallback_reason[:300],
+        names=list(extraction.names),
+        blank_lines=sorted(extraction.blank),
     )
     return f"{len(fields)} figures read ({extraction.source})"
 
@@ -146,48 +153,34 @@ class Reviewed:
     tax_year: int
     filing_status: str | None
     values: dict[str, Decimal | None]
+    blank: frozenset[str] = frozenset()  # lines the return shows empty: zero inside a sum, never on their own
+
+
+def document_plan(*, document: TaxDocument, reviewed: Reviewed) -> tuple[TaxProfile, Plan]:
+    """The household's profile for the reviewed year (a new one if none) and what applying would change."""
+    profile = TaxProfile.objects.filter(household=document.household, tax_year=reviewed.tax_year).first()
+    profile = profile or TaxProfile(
+        household=document.household, tax_year=reviewed.tax_year, filing_status=FilingStatus.SINGLE.value
+    )
+    values: dict[str, Decimal | str | None] = {**reviewed.values, "filing_status": reviewed.filing_status}
+    return profile, plan(values, blank=reviewed.blank, year=reviewed.tax_year, current_status=profile.filing_status)
 
 
 @transaction.atomic
 def document_apply(*, document: TaxDocument, user: User, reviewed: Reviewed) -> TaxProfile:
     """Write the confirmed figures into the household's profile for ``reviewed.tax_year``; record each change.
 
-    The return's lines map onto the profile: wages; interest and ordinary dividends as other ordinary income;
-    deductions as itemized only when above the standard deduction; Schedule D's net short- and long-term results
-    less the carryovers they include, as gains realized elsewhere; the carryovers as carryforwards.
+    ``form1040.mapping.plan`` decides what changes: only fields whose lines were found; the rest keep their
+    values. A year the tax tables do not cover is refused.
     """
     document = TaxDocument.objects.select_for_update().get(pk=document.pk)
     if document.status != DocumentStatus.EXTRACTED:
         raise ApplicationError("Only a return that has been read and not yet applied can be applied.")
-    profile = TaxProfile.objects.filter(household=document.household, tax_year=reviewed.tax_year).first()
-    profile = profile or TaxProfile(
-        household=document.household, tax_year=reviewed.tax_year, filing_status=FilingStatus.SINGLE.value
-    )
-    updates: dict[str, Any] = {}
-    if reviewed.filing_status:
-        updates["filing_status"] = PROFILE_STATUS.get(reviewed.filing_status, reviewed.filing_status)
-    v = reviewed.values
-    if v.get("wages") is not None:
-        updates["wages"] = v["wages"]
-    if v.get("taxable_interest") is not None or v.get("ordinary_dividends") is not None:
-        # Ordinary dividends (line 3b) include the qualified ones (3a), which are taxed at capital-gain rates.
-        qualified = min(v.get("qualified_dividends") or 0, v.get("ordinary_dividends") or 0)
-        updates["other_ordinary_income"] = (
-            (v.get("taxable_interest") or 0) + (v.get("ordinary_dividends") or 0) - qualified
-        )
-        updates["qualified_dividends"] = qualified
-    if v.get("deductions") is not None:
-        status = updates.get("filing_status", profile.filing_status)
-        standard = federal_law(reviewed.tax_year, FilingStatus(status)).standard_deduction
-        updates["itemized_deductions"] = v["deductions"] if v["deductions"] > standard else None
-    for term in ("st", "lt"):
-        carry = v.get(f"{term}_carryover")
-        if carry is not None:
-            updates[f"{term}_carryforward"] = abs(carry)
-        if v.get(f"{term}_net") is not None:
-            updates[f"{term}_gains_realized"] = v[f"{term}_net"] + abs(carry or 0)
+    if reviewed.tax_year not in KNOWN_YEARS:
+        raise ApplicationError(year_refusal(reviewed.tax_year))
+    profile, changes_planned = document_plan(document=document, reviewed=reviewed)
     changes = {}
-    for name, new in updates.items():
+    for name, new in changes_planned.updates.items():
         old = getattr(profile, name)
         if old != new:
             changes[name] = [None if old is None else str(old), None if new is None else str(new)]
@@ -202,6 +195,23 @@ def document_apply(*, document: TaxDocument, user: User, reviewed: Reviewed) -> 
     document.changes = changes
     document.save(update_fields=["status", "applied_profile", "applied_by", "applied_at", "changes"])
     return profile
+
+
+def names_warning(document: TaxDocument) -> str:
+    """A warning when the names on the return are not the household's clients ("" when they match)."""
+    clients = [client.name for client in document.household.clients.all()]
+    names = list(document.names or [])
+    if not names:
+        return "The taxpayers' names could not be read from the return: check that it is this household's return."
+    strangers = unmatched_names(names, clients)
+    if not strangers:
+        return ""
+    listed = " and ".join(clients) if clients else "no clients"
+    return (
+        f"The return is for {' and '.join(names)}, but {', '.join(strangers)} "
+        f"{'is' if len(strangers) == 1 else 'are'} not among this household's clients ({listed}): "
+        "check that this is their return before applying it."
+    )
 
 
 def document_delete(*, document: TaxDocument) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from taxprofiles.form1040.fields import MONEY_FIELDS
+from taxprofiles.form1040.mapping import year_refusal
 from taxprofiles.models import TaxProfile
 from taxprofiles.rules.federal import KNOWN_YEARS
 
@@ -79,24 +80,28 @@ LINE_LABELS = {
     "taxable_interest": "Taxable interest (2b)",
     "ordinary_dividends": "Ordinary dividends (3b)",
     "qualified_dividends": "Qualified dividends (3a)",
-    "capital_gain": "Capital gain or loss (7)",
-    "agi": "Adjusted gross income (11)",
-    "deductions": "Deductions (12)",
+    "capital_gain": "Capital gain or loss (7; 7a from 2025)",
+    "agi": "Adjusted gross income (11; 11a and 11b from 2025)",
+    "deductions": "Deductions (12; 12e from 2025)",
     "taxable_income": "Taxable income (15)",
     "total_tax": "Total tax (24)",
     "st_net": "Net short-term, Schedule D (7)",
     "lt_net": "Net long-term, Schedule D (15)",
     "st_carryover": "Short-term carryover, Schedule D (6)",
     "lt_carryover": "Long-term carryover, Schedule D (14)",
+    "sd_net": "Net gain or loss, Schedule D (16)",
+    "sd_loss_allowed": "Loss deducted this year, Schedule D (21)",
 }
 
 
 class ReviewForm(forms.Form):
-    """The figures read from a return, as the advisor confirms (or corrects) them before they are applied."""
+    """The figures read from a return, as the advisor confirms (or corrects) them before they are applied.
 
-    tax_year = forms.TypedChoiceField(
-        label="Apply to tax year", coerce=int, choices=[(year, year) for year in sorted(KNOWN_YEARS)]
-    )
+    The year offered first is the return's own; a year the tax tables do not cover is offered (so that the
+    page says why) but refused.
+    """
+
+    tax_year = forms.TypedChoiceField(label="Apply to tax year", coerce=int)
     filing_status = forms.ChoiceField(
         required=False,
         choices=[("", "Leave as it is")]
@@ -104,9 +109,19 @@ class ReviewForm(forms.Form):
         + [("qualifying_surviving_spouse", "Qualifying surviving spouse (taxed as married filing jointly)")],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, return_year: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        years = set(KNOWN_YEARS) | ({return_year} if return_year else set())
+        tax_year = self.fields["tax_year"]
+        assert isinstance(tax_year, forms.TypedChoiceField)
+        tax_year.choices = [(year, year) for year in sorted(years)]
         for name in MONEY_FIELDS:
             self.fields[name] = forms.DecimalField(
                 label=LINE_LABELS[name], required=False, max_digits=18, decimal_places=2
             )
+
+    def clean_tax_year(self) -> int:
+        year = int(self.cleaned_data["tax_year"])
+        if year not in KNOWN_YEARS:
+            raise forms.ValidationError(year_refusal(year))
+        return year

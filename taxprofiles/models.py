@@ -155,8 +155,12 @@ class TaxDocument(models.Model):
     status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True, help_text="Why reading failed, or fell back offline.")
-    source = models.CharField(max_length=10, blank=True, help_text="openai or offline")
+    source = models.CharField(max_length=10, blank=True, help_text="openai, offline (text layer) or ocr (a scan)")
     fields = models.JSONField(default=dict, blank=True)
+    names = models.JSONField(default=list, blank=True, help_text="The taxpayers' names as printed on the return.")
+    blank_lines = models.JSONField(
+        default=list, blank=True, help_text="The fields whose lines the reader found empty on the return."
+    )
     applied_profile = models.ForeignKey(
         TaxProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )

@@ -5,6 +5,8 @@ Saving rescans the household: the harvests' values (and so their ranking) depend
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,8 +18,17 @@ from harvesting.scanning import scan_start
 from portfolios.selectors import household_get_for_user, households_for_user
 from taxharvest.errors import ApplicationError
 from taxharvest.http import AuthenticatedHttpRequest
-from taxprofiles.documents import Reviewed, document_apply, document_delete, document_upload
+from taxprofiles.documents import (
+    Reviewed,
+    document_apply,
+    document_delete,
+    document_plan,
+    document_upload,
+    names_warning,
+)
 from taxprofiles.form1040.fields import MONEY_FIELDS
+from taxprofiles.form1040.mapping import year_refusal
+from taxprofiles.form1040.reader import LOW_CONFIDENCE
 from taxprofiles.forms import DocumentUploadForm, ReviewForm, TaxProfileForm
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from taxprofiles.rules.federal import KNOWN_YEARS
@@ -105,36 +116,96 @@ def document_upload_view(request: AuthenticatedHttpRequest, household_id: int) -
 
 @login_required
 def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
-    """Progress while the return is read; then its figures beside its text, to correct and confirm."""
+    """Progress while the return is read; then its figures beside its text, each flagged found, low confidence,
+    blank or not found, with what applying will keep, to correct and confirm."""
     document = _document_for_user(request, document_id)
-    form = ReviewForm(request.POST or None, initial=_initial(document))
+    return_year = _return_year(document)
+    form = ReviewForm(request.POST or None, initial=_initial(document), return_year=return_year)
     if request.method == "POST" and document.status == DocumentStatus.EXTRACTED and form.is_valid():
-        data = form.cleaned_data
-        reviewed = Reviewed(
-            tax_year=data["tax_year"],
-            filing_status=data["filing_status"] or None,
-            values={name: data.get(name) for name in MONEY_FIELDS},
-        )
         try:
-            profile = document_apply(document=document, user=request.user, reviewed=reviewed)
+            profile = document_apply(document=document, user=request.user, reviewed=_reviewed(document, form))
         except (ApplicationError, ValidationError) as exc:
             messages.error(request, getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)])))
         else:
             scan_start(firm=profile.household.firm, household=profile.household, requested_by=request.user)
             messages.success(request, f"Applied to the {profile.tax_year} tax profile; rescanning the household.")
             return redirect("taxprofiles:document", document_id=document.pk)
-    context = {"document": document, "form": form, "reading": document.status in READING}
+    context = {
+        "document": document,
+        "form": form,
+        "reading": document.status in READING,
+        "flags": _flags(document),
+        "names_warning": names_warning(document) if document.status == DocumentStatus.EXTRACTED else "",
+        "year_warning": year_refusal(return_year) if return_year and return_year not in KNOWN_YEARS else "",
+        "kept": _kept(document, form) if document.status == DocumentStatus.EXTRACTED else None,
+    }
     partial = request.htmx and not request.htmx.history_restore_request
     return render(request, "taxprofiles/_document.html" if partial else "taxprofiles/document.html", context)
 
 
+def _return_year(document: TaxDocument) -> int | None:
+    year = (document.fields.get("tax_year") or {}).get("value")
+    return year if isinstance(year, int) else None
+
+
 def _initial(document: TaxDocument) -> dict[str, object]:
     values = {name: found["value"] for name, found in document.fields.items()}
-    year = values.get("tax_year")
     initial: dict[str, object] = {name: values.get(name) for name in MONEY_FIELDS}
-    initial["tax_year"] = year if year in KNOWN_YEARS else max(KNOWN_YEARS)
+    initial["tax_year"] = _return_year(document) or max(KNOWN_YEARS)
     initial["filing_status"] = values.get("filing_status") or ""
     return initial
+
+
+def _reviewed(document: TaxDocument, form: ReviewForm) -> Reviewed:
+    data = form.cleaned_data
+    return Reviewed(
+        tax_year=data["tax_year"],
+        filing_status=data["filing_status"] or None,
+        values={name: data.get(name) for name in MONEY_FIELDS},
+        blank=frozenset(document.blank_lines or ()),
+    )
+
+
+# How each field of the review was read: the flag's text and its style.
+FOUND, LOW, BLANK, NOT_FOUND = "found", "low confidence", "blank on the return", "not found"
+
+
+def _flags(document: TaxDocument) -> dict[str, dict[str, object]]:
+    """Each field's flag: found, found with low confidence (OCR, a guess at a wrapped line), blank, not found."""
+    flags: dict[str, dict[str, object]] = {}
+    for name in ("tax_year", "filing_status", *MONEY_FIELDS):
+        found = document.fields.get(name)
+        if found:
+            confidence = float(found.get("confidence", 0))
+            flag = LOW if confidence < LOW_CONFIDENCE else FOUND
+            flags[name] = {"flag": flag, "confidence": round(confidence * 100), "snippet": found.get("snippet", "")}
+        else:
+            flags[name] = {"flag": BLANK if name in (document.blank_lines or ()) else NOT_FOUND}
+    return flags
+
+
+def _kept(document: TaxDocument, form: ReviewForm) -> list[dict[str, object]]:
+    """The profile values applying will leave as they are, with the reason: for the year the form shows."""
+    if form.is_bound and form.is_valid():
+        reviewed = _reviewed(document, form)
+    else:
+        initial = _initial(document)
+        year = initial["tax_year"]
+        if not isinstance(year, int) or year not in KNOWN_YEARS:
+            return []
+        values = {name: (Decimal(str(initial[name])) if initial[name] is not None else None) for name in MONEY_FIELDS}
+        status = initial["filing_status"]
+        reviewed = Reviewed(year, str(status) or None, values, frozenset(document.blank_lines or ()))
+    profile, planned = document_plan(document=document, reviewed=reviewed)
+    return [
+        {
+            "field": str(TaxProfile._meta.get_field(name).verbose_name),
+            "value": getattr(profile, name),
+            "why": why,
+            "new_profile": profile.pk is None,
+        }
+        for name, why in planned.kept.items()
+    ]
 
 
 @login_required

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pdfplumber
+from pdfplumber.utils.exceptions import PdfminerException
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pypdf import PdfReader
@@ -116,6 +117,11 @@ def read_pages(data: bytes, reader: PdfReader) -> list[Page]:
             ]
     except DocumentError:
         raise
+    except PdfminerException as exc:
+        # pdfplumber wraps whatever pdfminer raised, running out of memory included.
+        if any(isinstance(cause, MemoryError) for cause in (*exc.args, exc.__cause__, exc.__context__)):
+            raise MemoryError from exc
+        raise DocumentError(DAMAGED) from exc
     except (*_DAMAGE, PDFSyntaxError, PSException) as exc:
         raise DocumentError(DAMAGED) from exc
     if sum(len(page.words) for page in pages) * 12 > MAX_TEXT_CHARS:

@@ -407,7 +407,7 @@ def _names(all_rows: list[Row]) -> tuple[str, ...]:
             below = next((r for r in all_rows[position + 1 : position + 3] if r.page == row.page), None)
             if below is None:
                 continue
-            label_words = len(re.sub(r"\\.", "x", first_label).split())
+            label_words = len(first_label.split())
             inline_end = last if last is not None else len(row.words)
             inline = row.texts[first + label_words : inline_end]
             if inline:  # "Your first name and middle initial Jane Q. Last name Example" on one row

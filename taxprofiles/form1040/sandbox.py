@@ -8,7 +8,7 @@ object to stdout; the parent also kills it after a wall-clock timeout. Any limit
 A scan is read by OCR in the same child (``reading.read_return``): tesseract runs as the child's own child,
 under the same limits per process, and the whole reading within ``Limits.ocr_seconds``.
 
-Run as ``python -m taxprofiles.form1040.sandbox CPU_SECONDS MEMORY_BYTES [text|return] < file.pdf``.
+Run as ``python -m taxprofiles.form1040.sandbox CPU_SECONDS MEMORY_BYTES [OCR_SECONDS] < file.pdf``.
 """
 
 from __future__ import annotations
@@ -63,23 +63,14 @@ class Limits:
 LIMITS = Limits()
 
 
-def read_pdf_sandboxed(data: bytes, *, limits: Limits | None = None) -> str:
-    """Return ``read_pdf(data)`` (the text layer's rows) computed in a child process held to ``limits``.
-
-    Raise DocumentError (or its ActiveContentError) as ``read_pdf`` would, and ReadLimitError when the child
-    runs out of CPU time, memory or wall-clock time, or dies.
-    """
-    return str(_run_child(data, "text", limits or LIMITS)["text"])
-
-
 def read_return_sandboxed(data: bytes, *, limits: Limits | None = None) -> Reading:
     """Return ``reading.read_return(data)`` (text and figures; a scan read by OCR) computed in the child."""
     from taxprofiles.form1040.reading import Reading  # not at the top: the child imports parsers under its limits
 
-    return Reading.from_json(_run_child(data, "return", limits or LIMITS))
+    return Reading.from_json(_run_child(data, limits or LIMITS))
 
 
-def _run_child(data: bytes, mode: str, limits: Limits) -> dict[str, Any]:
+def _run_child(data: bytes, limits: Limits) -> dict[str, Any]:
     command = [
         sys.executable,
         "-E",
@@ -88,7 +79,6 @@ def _run_child(data: bytes, mode: str, limits: Limits) -> dict[str, Any]:
         MODULE,
         str(limits.cpu_seconds),
         str(limits.memory_bytes),
-        mode,
         str(limits.ocr_seconds),
     ]
     try:
@@ -124,19 +114,15 @@ def _limit_self(cpu_seconds: int, memory_bytes: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Set the limits, read the PDF on stdin and write {"text": ...} (mode "text"), the ``Reading`` as JSON
-    (mode "return") or {"error": ..., "kind": ...}."""
+    """Set the limits, read the PDF on stdin and write the ``Reading`` as JSON or {"error": ..., "kind": ...}."""
     _limit_self(int(argv[0]), int(argv[1]))
-    mode = argv[2] if len(argv) > 2 else "text"
-    ocr_seconds = float(argv[3]) if len(argv) > 3 else LIMITS.ocr_seconds
-    # The parsers are imported under the limits.
-    from taxprofiles.form1040.document import read_pdf
-    from taxprofiles.form1040.reading import read_return
-
+    ocr_seconds = float(argv[2]) if len(argv) > 2 else LIMITS.ocr_seconds
     answer: dict[str, Any]
     try:
         data = sys.stdin.buffer.read()
-        answer = read_return(data, ocr_seconds=ocr_seconds).as_json() if mode == "return" else {"text": read_pdf(data)}
+        from taxprofiles.form1040.reading import read_return  # the parsers are imported under the limits
+
+        answer = read_return(data, ocr_seconds=ocr_seconds).as_json()
     except DocumentError as exc:
         answer = {"error": str(exc), "kind": type(exc).__name__}
     except MemoryError:

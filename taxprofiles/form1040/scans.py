@@ -1,6 +1,6 @@
 """A return's pages as images: OCR of a scanned return, and the ink in a check box.
 
-A scan has no text layer; tesseract (Debian's ``tesseract-ocr``, through pytesseract) reads each page's words
+A scan has no text layer; tesseract (Debian's ``tesseract-ocr``) reads each page's words
 with their boxes and confidences, which become the same ``Word`` list the text layer gives, so one reader
 reads both. A check box marked by drawing (a cross, a filled square) leaves no text at all: the reader asks
 how dark the box is, measured on the rendered page. Pages are rendered by PDFium (pypdfium2).
@@ -9,12 +9,15 @@ how dark the box is, measured on the rendered page. Pages are rendered by PDFium
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess  # nosec B404 - runs Debian's tesseract on a page image
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pypdfium2 as pdfium
-import pytesseract
 from PIL import Image
 
 from taxprofiles.form1040.fields import DocumentError, ReadLimitError
@@ -24,12 +27,13 @@ OCR_DPI = 300
 INK_DPI = 150
 DARK = 128  # a pixel darker than this (0 black, 255 white) is ink
 # Tesseract's page segmentation: sparse text in no particular order (a form's scattered labels and amounts).
-TESSERACT_CONFIG = "--psm 11"
+TESSERACT_ARGS = ("--psm", "11")
 OCR_TOO_SLOW = (
     "Reading the scanned return took longer than the time allowed: upload a clearer scan with fewer pages, "
     "or the PDF from the tax software."
 )
 NO_TESSERACT = "The scan cannot be read: OCR (tesseract) is not installed on the server. Run scripts/bootstrap.sh."
+UNREADABLE_PAGE = "OCR could not read a page of the scan: upload a clearer scan, or the PDF from the tax software."
 
 
 @dataclass
@@ -68,38 +72,62 @@ class PageImages:
 def ocr_pages(images: PageImages, count: int, *, seconds: float) -> list[Page]:
     """OCR every page within ``seconds`` in all; raise ReadLimitError when that runs out.
 
-    Tesseract runs single-threaded (``OMP_THREAD_LIMIT=1``): a worker shares its cores with the others.
+    Debian's ``tesseract`` runs once per page, single-threaded (``OMP_THREAD_LIMIT=1``: a worker shares its
+    cores with the others), and answers TSV: each word with its box and confidence. It is called directly
+    rather than through pytesseract, which imports pandas into the memory-limited child.
     """
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    executable = shutil.which("tesseract")
+    if executable is None:
+        raise DocumentError(NO_TESSERACT)
     deadline = time.monotonic() + seconds
     pages: list[Page] = []
-    for index in range(count):
-        image = images.image(index)
-        remaining = deadline - time.monotonic()
-        if remaining <= 1:
-            raise ReadLimitError(OCR_TOO_SLOW)
-        try:
-            data = pytesseract.image_to_data(
-                image, config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT, timeout=remaining
-            )
-        except pytesseract.TesseractNotFoundError as exc:
-            raise DocumentError(NO_TESSERACT) from exc
-        except RuntimeError as exc:  # pytesseract's timeout
-            raise ReadLimitError(OCR_TOO_SLOW) from exc
-        scale = 72 / images.dpi
-        words = [
-            Word(
-                text.strip(),
-                left * scale,
-                (left + width) * scale,
-                top * scale,
-                (top + height) * scale,
-                confidence=max(0.0, float(confidence)) / 100,
-            )
-            for text, left, top, width, height, confidence in zip(
-                data["text"], data["left"], data["top"], data["width"], data["height"], data["conf"], strict=True
-            )
-            if str(text).strip() and float(confidence) >= 0
-        ]
-        pages.append(Page(width=image.width * scale, height=image.height * scale, words=tuple(words)))
+    with tempfile.TemporaryDirectory(prefix="taxharvest-ocr-") as directory:
+        for index in range(count):
+            image = images.image(index)
+            path = os.path.join(directory, f"page-{index}.png")
+            image.save(path)
+            remaining = deadline - time.monotonic()
+            if remaining <= 1:
+                raise ReadLimitError(OCR_TOO_SLOW)
+            try:
+                finished = subprocess.run(  # noqa: S603 - a fixed executable and arguments, no shell
+                    [executable, path, "stdout", *TESSERACT_ARGS, "tsv"],
+                    capture_output=True,
+                    timeout=remaining,
+                    env={"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1"},
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise ReadLimitError(OCR_TOO_SLOW) from exc
+            if finished.returncode != 0:
+                raise DocumentError(UNREADABLE_PAGE)
+            scale = 72 / images.dpi
+            words = tuple(_tsv_words(finished.stdout.decode("utf-8", "replace"), scale))
+            pages.append(Page(width=image.width * scale, height=image.height * scale, words=words))
     return pages
+
+
+def _tsv_words(tsv: str, scale: float) -> Iterator[Word]:
+    """Tesseract's TSV rows of level 5 (words), in points."""
+    lines = tsv.splitlines()
+    if not lines:
+        return
+    header = lines[0].split("\t")
+    for line in lines[1:]:
+        cells = dict(zip(header, line.split("\t"), strict=False))
+        text = cells.get("text", "").strip()
+        if cells.get("level") != "5" or not text:
+            continue
+        confidence = float(cells.get("conf", "-1"))
+        if confidence < 0:
+            continue
+        left, top = int(cells["left"]), int(cells["top"])
+        width, height = int(cells["width"]), int(cells["height"])
+        yield Word(
+            text,
+            left * scale,
+            (left + width) * scale,
+            top * scale,
+            (top + height) * scale,
+            confidence=confidence / 100,
+        )

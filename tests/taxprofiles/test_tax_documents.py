@@ -79,6 +79,7 @@ def test_the_confirmed_figures_update_the_profile_with_an_audit_of_each_change(
         "wages": "212000.00",  # the advisor corrects a figure
         "taxable_interest": "4318.27",
         "ordinary_dividends": "8950.00",
+        "qualified_dividends": "6200.00",
         "deductions": "31500.00",
         "st_net": "-1000.00",
         "lt_net": "-11500.50",
@@ -90,8 +91,10 @@ def test_the_confirmed_figures_update_the_profile_with_an_audit_of_each_change(
     assert "Applied to the 2025 tax profile; rescanning the household." in response.text
     profile = TaxProfile.objects.get(household=smiths, tax_year=2025)
     assert (profile.filing_status, profile.wages, profile.other_ordinary_income, profile.itemized_deductions) == (
-        "married_joint", Decimal("212000.00"), Decimal("13268.27"), None  # 31,500 is the standard deduction
+        "married_joint", Decimal("212000.00"), Decimal("7068.27"), None  # 31,500 is the standard deduction
     )  # fmt: skip
+    # Interest and the ordinary dividends that are not qualified: 4,318.27 + 8,950 - 6,200.
+    assert profile.qualified_dividends == Decimal("6200.00")
     # Schedule D's nets include the carryovers: the gains realized elsewhere are the nets without them.
     assert (profile.st_gains_realized, profile.lt_gains_realized) == (Decimal("1500.00"), Decimal("1250.00"))
     assert (profile.st_carryforward, profile.lt_carryforward) == (Decimal("2500.00"), Decimal("12750.50"))
@@ -138,8 +141,9 @@ def test_a_bad_upload_is_refused_and_nothing_is_stored(alice, smiths, make, mess
         ),
         (
             samples.image_only,
-            "The PDF has no text layer (a scan?): download the return as a PDF from the tax software, "
-            "or enter the figures by hand.",
+            # A scan is read by OCR; an image with no words in it is refused for that.
+            "The PDF has no text layer and OCR found no text in it: upload a clearer scan (at least 200 dpi), "
+            "or the PDF from the tax software.",
         ),
         (
             samples.w2_form,

@@ -21,8 +21,8 @@ from pypdf import PdfReader, PdfWriter
 from taxprofiles.form1040 import sandbox
 from taxprofiles.form1040.document import HAS_FILES, HAS_SCRIPT, check_active_content, read_pdf
 from taxprofiles.form1040.fields import ActiveContentError, DocumentError, ReadLimitError
-from taxprofiles.form1040.offline import parse_1040
-from taxprofiles.form1040.sandbox import TOO_BIG, TOO_SLOW, Limits, read_pdf_sandboxed
+from taxprofiles.form1040.reading import read_return
+from taxprofiles.form1040.sandbox import TOO_BIG, TOO_SLOW, Limits, read_return_sandboxed
 from taxprofiles.models import DocumentStatus, TaxDocument
 from tests.taxprofiles.form1040 import samples
 from tests.taxprofiles.test_tax_documents import signed_in, upload, uploaded
@@ -139,7 +139,7 @@ def test_the_upload_request_stores_and_queues_without_parsing(
         raise AssertionError("the upload request parsed the PDF")
 
     monkeypatch.setattr("taxprofiles.form1040.document.PdfReader", no_parsing)
-    monkeypatch.setattr("taxprofiles.documents.read_pdf_sandboxed", no_parsing)
+    monkeypatch.setattr("taxprofiles.documents.read_return_sandboxed", no_parsing)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = upload(signed_in(alice), smiths, slow_pdf())
@@ -167,21 +167,21 @@ def test_a_crafted_slow_pdf_is_stopped_and_marked_failed(
 def test_the_wall_clock_limit_stops_a_reading_that_waits():
     started = time.monotonic()
     with pytest.raises(ReadLimitError) as caught:
-        read_pdf_sandboxed(slow_pdf(), limits=Limits(cpu_seconds=60, wall_seconds=1))
+        read_return_sandboxed(slow_pdf(), limits=Limits(cpu_seconds=60, wall_seconds=1))
     assert time.monotonic() - started < 5
     assert str(caught.value) == TOO_SLOW
 
 
 def test_the_memory_limit_stops_a_reading_that_grows():
     with pytest.raises(ReadLimitError) as caught:
-        read_pdf_sandboxed(slow_pdf(), limits=Limits(cpu_seconds=60, memory_bytes=200 * 1024 * 1024, wall_seconds=60))
+        read_return_sandboxed(slow_pdf(), limits=Limits(cpu_seconds=60, memory_bytes=200 * 1024 * 1024, wall_seconds=60))
     assert str(caught.value) == TOO_BIG
 
 
 def test_a_deeply_nested_object_is_refused_as_damaged():
     nested = b"[" * 1_000_000 + b"]" * 1_000_000
     with pytest.raises(DocumentError, match=r"^The PDF is damaged or unreadable"):
-        read_pdf_sandboxed(raw_pdf(page=b"/Deep " + nested), limits=TEST_LIMITS)
+        read_return_sandboxed(raw_pdf(page=b"/Deep " + nested), limits=TEST_LIMITS)
 
 
 def test_the_command_reads_in_the_same_sandbox(tmp_path, small_limits):
@@ -255,7 +255,7 @@ def test_javascript_hidden_in_an_object_stream_is_refused_by_the_reading_and_the
 def test_an_open_action_that_only_opens_a_page_is_accepted():
     pdf = open_at_first_page(samples.single_2024())
     assert b"/OpenAction" in pdf
-    assert "Form 1040" in read_pdf_sandboxed(pdf)
+    assert "Form 1040" in read_return_sandboxed(pdf).text
 
 
 @pytest.mark.django_db
@@ -275,7 +275,7 @@ def test_a_real_return_is_read_to_the_same_figures_as_in_process(alice, smiths, 
     pdf = samples.married_joint_2025()
     document = uploaded(alice, smiths, pdf, django_capture_on_commit_callbacks)
     document.refresh_from_db()
-    expected = parse_1040(read_pdf(pdf)).values
+    expected = read_return(pdf).extraction.values
     assert document.status == DocumentStatus.EXTRACTED
     assert document.text == read_pdf(pdf)
     assert {name: found["value"] for name, found in document.fields.items()} == {

@@ -3,7 +3,8 @@
 Example:
     python manage.py parse_1040 return-2024.pdf --json
 With settings.OPENAI_API_KEY set (and without --offline) OpenAI reads the text; when it is unavailable or
-fails, the offline parser does and the reason goes to stderr. Needs no database. The PDF is parsed in the same
+fails, the offline reader does and the reason goes to stderr. A scan (no text layer) is read by OCR: its
+source is "ocr". Needs no database. The PDF is parsed in the same
 sandboxed child process as an upload (CPU, memory and time limits: ``taxprofiles/form1040/sandbox.py``).
 """
 
@@ -36,10 +37,10 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         try:
-            text = document_read(data)
+            reading = document_read(data)
         except DocumentError as exc:
             raise CommandError(str(exc)) from exc
-        extraction = extract_figures(text, offline=options["offline"])
+        extraction = extract_figures(reading, offline=options["offline"])
         if extraction.fallback_reason:
             self.stderr.write(extraction.fallback_reason)
         if options["json"]:
@@ -53,4 +54,5 @@ class Command(BaseCommand):
                 continue
             shown = f"{found.value:,.2f}" if name not in ("tax_year", "filing_status") else str(found.value)
             self.stdout.write(f"{name.replace('_', ' '):<{width}}  {shown:>14}  ({found.confidence:.0%})")
+        self.stdout.write(f"names: {', '.join(extraction.names) or '-'}")
         self.stdout.write(f"source: {extraction.source}")

@@ -31,6 +31,8 @@ JOINT_2025 = {
     "lt_net": -11500.5,
     "st_carryover": 2500,
     "lt_carryover": 12750.5,
+    "sd_net": -12500.5,
+    "sd_loss_allowed": None,
     "source": "offline",
 }
 
@@ -86,6 +88,8 @@ def test_absent_figures_are_null(capsys, tmp_path):
         "lt_net": None,
         "st_carryover": None,
         "lt_carryover": None,
+        "sd_net": None,
+        "sd_loss_allowed": None,
         "source": "offline",
     }
 
@@ -121,8 +125,9 @@ def test_it_prints_a_readable_table_without_json(capsys, tmp_path):
         ),
         (
             samples.image_only(),
-            "The PDF has no text layer (a scan?): download the return as a PDF from the tax software, "
-            "or enter the figures by hand.",
+            # A scan is read by OCR; an image with no words in it is refused for that.
+            "The PDF has no text layer and OCR found no text in it: upload a clearer scan (at least 200 dpi), "
+            "or the PDF from the tax software.",
         ),
         (
             samples.w2_form(),
