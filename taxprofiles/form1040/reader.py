@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from difflib import SequenceMatcher
 from statistics import median
@@ -36,6 +36,8 @@ LOW_CONFIDENCE = 0.8
 YEAR_CONFIDENCE = 0.95
 STATUS_CONFIDENCE = 0.9
 INK_CONFIDENCE = 0.85
+# A check box whose inside is this dark is marked (an empty box's inside is about 0, a tick's about 0.1).
+MARKED_INK = 0.06
 NAME_CONFIDENCE = 0.9
 # OCR'd figures are never "found" with full confidence: at most this, and the words' own confidence.
 OCR_CEILING = 0.7
@@ -72,8 +74,8 @@ _SCHEDULE_D: dict[str, tuple[tuple[str, ...], str]] = {
     "st_net": (("7",), r"net short-term capital gain"),
     "lt_carryover": (("14",), r"long-term capital loss carryover"),
     "lt_net": (("15",), r"net long-term capital gain"),
-    "sd_net": (("16",), r"combine lines 7 and 15"),
-    "sd_loss_allowed": (("21",), r"if line 16 is a loss"),
+    "sd_net": (("16",), r"combine lines 7 and 15|net capital gain or \(loss\)"),
+    "sd_loss_allowed": (("21",), r"if line 16 is a loss|capital loss allowed|loss allowed|deductible capital loss"),
 }
 CARRYOVERS = ("st_carryover", "lt_carryover")
 # The number OCR most often reads in place of a letter, and back.
@@ -117,14 +119,18 @@ class _Line:
         return " ".join(word.text for word in words if not LEADER.fullmatch(word.text)).lower()
 
     def cell(self) -> list[Word]:
-        """The words of the amount cell: after the line's number printed again, else after the leaders."""
+        """The words of the amount cell: what follows the line's number printed again in the amount column,
+        else the first run of dot leaders after the label, else money set apart at the row's end."""
         tail = self.words[1:]
         boxes = [i for i, word in enumerate(tail) if _same_number(word.text, self.number)]
         if boxes:
-            return tail[boxes[-1] + 1 :]
+            return _amount_words(tail[boxes[-1] + 1 :])
         leaders = [i for i, word in enumerate(tail) if LEADER.fullmatch(word.text)]
+        for i in leaders:
+            if cell := _amount_words(tail[i:]):
+                return cell
         if leaders:
-            return tail[leaders[-1] + 1 :]
+            return []
         cell: list[Word] = []
         for word in reversed(tail):
             if not _MONEY_CHARS.match(word.text):
@@ -134,7 +140,7 @@ class _Line:
             gap = cell[0].x0 - label_end[-1].x1
             if gap < 1.5 * median(w.height for w in self.words):
                 return []  # a number ending the label's own text, not a figure in the amount column
-        return cell
+        return _amount_words(cell)
 
     def has_amount(self) -> bool:
         cell = self.cell()
@@ -148,12 +154,35 @@ class _Line:
         return " ".join(texts)
 
 
+def _amount_words(words: list[Word]) -> list[Word]:
+    """The amount at the start of ``words`` (leaders skipped): the longest run of money-like words that reads
+    as one amount ("(", "2,500", ")"), stopping before the next word of text or a second amount."""
+    start = 0
+    while start < len(words) and LEADER.fullmatch(words[start].text):
+        start += 1
+    run: list[Word] = []
+    for word in words[start:]:
+        if not _MONEY_CHARS.match(word.text) or LEADER.fullmatch(word.text):
+            break
+        run.append(word)
+    best = 0
+    for end in range(1, len(run) + 1):
+        if parse_amount("".join(word.text for word in run[:end])) is not None:
+            best = end
+    if best:
+        return run[:best]
+    # Nothing between the form's preprinted parentheses is a blank line; other unreadable money is not.
+    return [] if all(word.text in "()" for word in run) else run[:1]
+
+
 def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool = False) -> Extraction:
     """Return the figures, filing status, year and names found on a return's ``pages``.
 
     ``ink`` measures how dark a region of a page is (for check boxes marked by drawing, not text); ``ocr`` says
     the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``).
     """
+    if ocr:
+        pages = [replace(page, words=tuple(_ocr_word(word) for word in page.words)) for page in pages]
     all_rows = rows(pages)
     values: dict[str, Value] = {}
     blank: set[str] = set()
@@ -161,10 +190,12 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
         values["tax_year"] = year
     if status := _filing_status(all_rows, ink):
         values["filing_status"] = status
-    lines = _lines(all_rows)
+    lines = _lines(all_rows, ocr=ocr)
     for form, table in (("1040", _FORM_1040), ("D", _SCHEDULE_D)):
         for name, (numbers, label) in table.items():
             line = _find_line(lines, form, numbers, label, ocr)
+            if line is None and ocr:
+                line = _find_label(all_rows, lines, form, numbers[-1], label)
             if line is None:
                 continue
             cell = line.cell()
@@ -176,6 +207,8 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
                 continue
             if name in CARRYOVERS:
                 amount = abs(amount)
+            elif name == "sd_loss_allowed":
+                amount = -abs(amount)  # line 21 holds a loss, in the form's preprinted parentheses
             confidence = SAME_ROW if line.rows == 1 else WRAPPED
             values[name] = Value(amount, confidence, line.snippet())
     names = _names(all_rows)
@@ -218,10 +251,14 @@ def _section(row: Row, current: str) -> str:
     return current
 
 
-def _lines(all_rows: list[Row]) -> list[_Line]:
-    """Cut the rows into the form's numbered lines (two side by side on one row are two lines)."""
+def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
+    """Cut the rows into the form's numbered lines (two side by side on one row are two lines).
+
+    With OCR's words, a field's label whose number OCR dropped (a lone "7", the "b" of "b Taxable interest")
+    gets it back first (``_restore_numbers``)."""
     lines: list[_Line] = []
     form = "1040"
+    columns = _number_columns(all_rows)
     page = -1
     current_number = ""
     open_line: _Line | None = None
@@ -229,7 +266,17 @@ def _lines(all_rows: list[Row]) -> list[_Line]:
         if row.page != page:
             page, open_line = row.page, None
         form = _section(row, form)
-        starts = _label_starts(row.words)
+        if ocr:
+            row = _restore_numbers(row, form)
+        page_columns = columns.get(row.page, [])
+        starts = [
+            i
+            for i in _label_starts(row.words)
+            if not _LINE_NUMBER.match(row.words[i].text)
+            or not page_columns
+            or row.words[i].restored
+            or any(abs(row.words[i].x0 - x) <= 8 for x in page_columns)
+        ]
         if not starts:
             if open_line and not open_line.has_amount() and not _NOT_CONTINUATION.match(row.text):
                 # A wrapped label, or the amount on the row below its label: only words in the line's column.
@@ -250,16 +297,44 @@ def _lines(all_rows: list[Row]) -> list[_Line]:
     return lines
 
 
+def _restore_numbers(row: Row, form: str) -> Row:
+    """The row with a line number put back in front of each field label that begins a line but has none."""
+    table = _FORM_1040 if form == "1040" else _SCHEDULE_D if form == "D" else {}
+    words = list(row.words)
+    for numbers, label in table.values():
+        index = _phrase_at(Row(row.page, words), label.lstrip("^").split("|")[0], ignore_case=True)
+        if index is None:
+            continue
+        if index and _LETTER.match(words[index - 1].text) or (
+            index and any(_same_number(words[index - 1].text, number) for number in numbers)
+        ):
+            continue  # it has its number
+        word = words[index]
+        before = words[index - 1] if index else None
+        begins = (
+            before is None
+            or LEADER.fullmatch(before.text)
+            or _MONEY_CHARS.match(before.text)
+            or word.x0 - before.x1 > 1.5 * word.height
+        )
+        if begins:
+            words.insert(index, Word(numbers[0], word.x0 - 1, word.x0 - 0.5, word.top, word.bottom, restored=True))
+    return Row(row.page, words)
+
+
 def _label_starts(words: list[Word]) -> list[int]:
-    """Indexes of the words that start a numbered line on this row."""
+    """Indexes of the words that could start a numbered line on this row."""
     starts: list[int] = []
     for i, word in enumerate(words[:-1]):
         following = words[i + 1].text
         if not _LABEL_WORD.match(following):
             continue
         previous = words[i - 1].text if i else ""
+        # A word far to the left is the form's margin ("• Head of", "separately,"), not part of this text.
+        close = bool(i) and word.x0 - words[i - 1].x1 < 2 * word.height
         if _LINE_NUMBER.match(word.text):
-            if previous.lower() in _REFERENCES or previous.endswith(","):
+            last_word = re.split(r"[^a-z()]+", previous.lower().rstrip(",")) or [""]
+            if close and (last_word[-1] in _REFERENCES or previous.endswith(",")):
                 continue
             starts.append(i)
         elif _LETTER.match(word.text) and (
@@ -271,6 +346,21 @@ def _label_starts(words: list[Word]) -> list[int]:
         ):
             starts.append(i)
     return starts
+
+
+def _number_columns(all_rows: list[Row]) -> dict[int, list[float]]:
+    """Per page, where the line numbers are printed: x positions shared by three or more numbered starts.
+
+    A number elsewhere followed by a word (an amount before the next label, as OCR may leave it) is not a
+    line's start."""
+    seen: dict[int, dict[int, int]] = {}
+    for row in all_rows:
+        for i in _label_starts(row.words):
+            if _LINE_NUMBER.match(row.words[i].text):
+                bucket = round(row.words[i].x0 / 4)
+                seen.setdefault(row.page, {}).setdefault(bucket, 0)
+                seen[row.page][bucket] += 1
+    return {page: [4.0 * b for b, count in buckets.items() if count >= 3] for page, buckets in seen.items()}
 
 
 def _find_line(lines: list[_Line], form: str, numbers: tuple[str, ...], label: str, ocr: bool) -> _Line | None:
@@ -286,6 +376,35 @@ def _find_line(lines: list[_Line], form: str, numbers: tuple[str, ...], label: s
                 if same and _label_matches(line.label(), label, fuzzy=not exact):
                     return line
     return None
+
+
+def _find_label(all_rows: list[Row], lines: list[_Line], form: str, number: str, label: str) -> _Line | None:
+    """OCR only: the field's label found without its line number (OCR drops a lone "7"), read to the row's
+    end and, while no amount is found, on the next rows in the label's column (a wrapped label)."""
+    pattern = label.lstrip("^")
+    for position, row in enumerate(all_rows):
+        index = _phrase_at(row, pattern, ignore_case=True)
+        if index is None or _section_at(lines, row) != form:
+            continue
+        first = row.words[index]
+        marker = Word(number, first.x0, first.x0, first.top, first.bottom)
+        line = _Line(number, row.page, form, [marker, *row.words[index:]])
+        for below in all_rows[position + 1 : position + 3]:
+            if below.page != row.page or line.has_amount() or _label_starts(below.words)[:1] == [0]:
+                break
+            line.words.extend(word for word in below.words if word.x0 >= first.x0 - 2)
+            line.rows += 1
+        return line
+    return None
+
+
+def _section_at(lines: list[_Line], row: Row) -> str:
+    """The form (1040 or Schedule D) of the numbered line nearest above ``row`` on its page."""
+    above = [line for line in lines if line.page == row.page and line.words[0].top <= row.top + 1]
+    if above:
+        return above[-1].form
+    same_page = [line for line in lines if line.page == row.page]
+    return same_page[0].form if same_page else "1040"
 
 
 def _label_matches(label: str, pattern: str, *, fuzzy: bool = False) -> bool:
@@ -341,9 +460,8 @@ def _filing_status(all_rows: list[Row], ink: InkMeter | None) -> Value | None:
     darkness = {status: _ink_before(row, index, ink) for status, (row, index) in labels.items()}
     ranked = sorted(darkness.values(), reverse=True)
     top = max(darkness, key=lambda status: darkness[status])
-    rest = median(ranked[1:])
-    if ranked[0] - ranked[1] < 0.04 or ranked[0] < 1.5 * rest + 0.02:
-        return None
+    if ranked[0] < MARKED_INK or ranked[1] > ranked[0] / 2:
+        return None  # no box marked, or two
     row, index = labels[top]
     return Value(top, INK_CONFIDENCE, f"[marked box] {_status_snippet(row, index)}")
 
@@ -360,7 +478,7 @@ def _status_snippet(row: Row, start: int) -> str:
     return " ".join(texts[start:end])
 
 
-def _phrase_at(row: Row, pattern: str) -> int | None:
+def _phrase_at(row: Row, pattern: str, *, ignore_case: bool = False) -> int | None:
     """The index of the word where ``pattern`` starts in the row, if it starts at a word."""
     text = ""
     starts: dict[int, int] = {}
@@ -369,7 +487,7 @@ def _phrase_at(row: Row, pattern: str) -> int | None:
             text += " "
         starts[len(text)] = i
         text += word.text
-    for match in re.finditer(pattern, text):
+    for match in re.finditer(pattern, text, re.IGNORECASE if ignore_case else 0):
         if match.start() in starts:
             return starts[match.start()]
     return None
@@ -381,70 +499,80 @@ def _ink_before(row: Row, index: int, ink: InkMeter) -> float:
     size = label.height
     left = label.x0 - 2.6 * size
     for word in reversed(row.words[:index]):
-        if word.x1 <= label.x0 and not _MARK.match(word.text) and word.text not in ("☐", "□", "[", "]", "[]"):
+        if (
+            word.x1 <= label.x0
+            and not _MARK.match(word.text)
+            and word.text not in ("☐", "□", "[", "]", "[]")
+            and not LEADER.fullmatch(word.text)
+            and word.confidence >= 0.5  # OCR's reading of the box itself ("Ld", "W", "0")
+        ):
             left = max(left, word.x1 + 0.5)
             break
     return ink(row.page, left, label.top - 0.25 * size, label.x0 - 0.5, label.bottom + 0.25 * size)
 
 
 _NAME_LABELS = (
-    (r"Your first name and middle initial", r"Last name"),
-    (r"If joint return, spouse.s first name and middle initial", r"Last name"),
+    r"Your first name and middle initial",
+    r"If joint return, spouse.s first name and middle initial",
+    r"Name\(s\) shown on return",
+)
+# Where a name's column ends: the social security number's column.
+_SSN_LABEL = r"(?:Your\W?|Spouse.s )?[Ss]ocial security number"
+# Rows that are labels themselves, never the names under a label (a single filer's spouse row is empty).
+_LABEL_ROW = re.compile(
+    r"^(?:Home\W*address|If joint return|City, town|Foreign country|Address:|Filing|Your first name|Name\(s\))",
+    re.IGNORECASE,
 )
 
 
 def _names(all_rows: list[Row]) -> tuple[str, ...]:
-    """The taxpayer's and spouse's names: the words under each name label, within its column."""
+    """The taxpayer's and spouse's names: after each name label on its row, or on the row under it, in the
+    label's column (up to the social security number's column)."""
     names: list[str] = []
     for position, row in enumerate(all_rows):
         if row.page != 0:
             break
-        for first_label, last_label in _NAME_LABELS:
-            first = _phrase_at(row, first_label)
-            if first is None:
+        for label in _NAME_LABELS:
+            start = _phrase_at(row, label)
+            if start is None:
                 continue
-            last = _phrase_at_after(row, last_label, first)
-            below = next((r for r in all_rows[position + 1 : position + 3] if r.page == row.page), None)
-            if below is None:
-                continue
-            label_words = len(first_label.split())
-            inline_end = last if last is not None else len(row.words)
-            inline = row.texts[first + label_words : inline_end]
+            ssn = _phrase_at(row, _SSN_LABEL)
+            column_end = row.words[ssn].x0 - 2 if ssn is not None and ssn > start else None
+            label_size = len(label.split())
+            stop = ssn if ssn is not None and ssn > start else len(row.words)
+            inline = " ".join(row.texts[start + label_size : stop]).replace("Last name", " ").split()
             if inline:  # "Your first name and middle initial Jane Q. Last name Example" on one row
-                given = inline
-                family = row.texts[last + 2 :] if last is not None else []
-            else:  # the official form: the names on the row under their labels, in the labels' columns
-                x_first = row.words[first].x0 - 2
-                x_last = row.words[last].x0 - 2 if last is not None else None
-                column_end = _next_label_x(row, last) if last is not None else None
-                given = [w.text for w in below.words if w.x0 >= x_first and (x_last is None or w.x0 < x_last)]
-                family = (
-                    [w.text for w in below.words if w.x0 >= x_last and (column_end is None or w.x0 < column_end)]
-                    if x_last is not None
-                    else []
-                )
-            name = " ".join(given + family).strip()
-            if name and re.search(r"[A-Za-z]{2}", name):
-                names.append(name)
-        if (index := _phrase_at(row, r"Name\(s\) shown on return")) is not None:
-            shown = " ".join(row.texts[index + 4 :]).strip(" :")
-            names.extend(part.strip() for part in re.split(r"\s+(?:&|and)\s+", shown) if part.strip())
+                words = inline
+            else:  # the forms: the names on the row under their labels, in the labels' column
+                below = next((r for r in all_rows[position + 1 : position + 2] if r.page == row.page), None)
+                if below is None or _LABEL_ROW.match(below.text):
+                    continue
+                left = row.words[start].x0 - 2
+                words = [w.text for w in below.words if w.x0 >= left and (column_end is None or w.x0 < column_end)]
+            shown = " ".join(words).strip(" :")
+            for name in re.split(r"\s+(?:&|and)\s+", shown):
+                if re.search(r"[A-Za-z]{2}", name) and not re.search(r"\d{3}", name):
+                    names.append(name.strip())
     return tuple(dict.fromkeys(names))
 
 
-def _phrase_at_after(row: Row, pattern: str, after: int) -> int | None:
-    for i in range(after + 1, len(row.words)):
-        if re.match(pattern, " ".join(row.texts[i:])):
-            return i
-    return None
+_OCR_MONEY = re.compile(r"^[\d,.$()lIoOSB-]+$")
+_OCR_AS_DIGIT = str.maketrans({"l": "1", "I": "1", "o": "0", "O": "0", "S": "5", "B": "8"})
 
 
-def _next_label_x(row: Row, index: int) -> float | None:
-    """Where the column after the "Last name" label starts (the social security number's), if any."""
-    for word in row.words[index + 2 :]:
-        if word.x0 > row.words[index].x1 + 20 and _LABEL_WORD.match(word.text):
-            return word.x0 - 2
-    return None
+def _ocr_word(word: Word) -> Word:
+    """Clean a word as OCR read it. Dot leaders and speckles come out as low-confidence nonsense ("ee", "6",
+    "4.0"): any word read with less than even confidence is a leader, so that it can neither start a line
+    nor be an amount. A preprinted parenthesis keeps its place ("|(" is "("); an amount's letters that are
+    digits' look-alikes ("l,2O4") are digits."""
+    text = word.text.replace("|", "").strip()
+    if text in ("(", ")"):
+        return replace(word, text=text)
+    if not text or word.confidence < 0.5:
+        return replace(word, text=".")
+    if _OCR_MONEY.match(text) and len(re.findall(r"\d", text)) >= 2:
+        text = text.translate(_OCR_AS_DIGIT)
+    return replace(word, text=text)
 
 
 def _as_ocr(found: Value, all_rows: list[Row]) -> Value:

@@ -25,6 +25,7 @@ class Word:
     top: float
     bottom: float
     confidence: float = 1.0  # OCR's confidence in the word; 1 for a text layer or a form field
+    restored: bool = False  # not on the page: a line number the reader put back in front of its label
 
     @property
     def middle(self) -> float:
@@ -95,17 +96,15 @@ def rows(pages: Sequence[Page]) -> list[Row]:
         words = sorted(split_leaders(page.words), key=lambda word: (word.x0, word.top))
         if not words:
             continue
-        tolerance = 0.5 * median(word.height for word in words)
+        tolerance = 0.55 * median(word.height for word in words)
         traced: list[Row] = []
         for word in words:
             best: Row | None = None
+            best_distance = tolerance
             for row in traced:
-                last = row.words[-1]
-                distance = abs(last.middle - word.middle)
-                if distance <= tolerance and last.x0 <= word.x0 and (
-                    best is None or distance < abs(best.words[-1].middle - word.middle)
-                ):
-                    best = row
+                distance = abs(_reference(row) - word.middle)
+                if distance <= best_distance:
+                    best, best_distance = row, distance
             if best is None:
                 traced.append(Row(index, [word]))
             else:
@@ -113,6 +112,15 @@ def rows(pages: Sequence[Page]) -> list[Row]:
         traced.sort(key=lambda row: (median(word.middle for word in row.words), row.words[0].x0))
         out.extend(traced)
     return out
+
+
+def _reference(row: Row) -> float:
+    """The height a row has reached at its right end: its last word's middle, leaders aside (dots and OCR's
+    speckles sit low, on the baseline)."""
+    for word in reversed(row.words):
+        if not LEADER.fullmatch(word.text):
+            return word.middle
+    return row.words[-1].middle
 
 
 def page_text(pages: Sequence[Page]) -> str:
