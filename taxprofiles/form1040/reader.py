@@ -33,6 +33,7 @@ SAME_ROW = 0.9
 WRAPPED = 0.85
 # Below this the review page flags a figure as read with low confidence (OCR's always are).
 LOW_CONFIDENCE = 0.8
+MAX_ROWS = 3  # the form's longest label wraps onto three rows
 YEAR_CONFIDENCE = 0.95
 STATUS_CONFIDENCE = 0.9
 INK_CONFIDENCE = 0.85
@@ -278,11 +279,20 @@ def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
             or any(abs(row.words[i].x0 - x) <= 8 for x in page_columns)
         ]
         if not starts:
-            if open_line and not open_line.has_amount() and not _NOT_CONTINUATION.match(row.text):
-                # A wrapped label, or the amount on the row below its label: only words in the line's column.
+            if (
+                open_line
+                and open_line.rows < MAX_ROWS
+                and not open_line.has_amount()
+                and not _NOT_CONTINUATION.match(row.text)
+            ):
+                # A wrapped label, or the amount on the row below its label: only words in the line's column,
+                # and only a row that begins there (an amount alone at the right edge is a row of its own,
+                # split off by a scan's tilt, not this line's).
                 column = open_line.words[0].x0 - 2
-                open_line.words.extend(word for word in row.words if word.x0 >= column)
-                open_line.rows += 1
+                continued = [word for word in row.words if word.x0 >= column]
+                if continued and continued[0].x0 <= open_line.words[0].x0 + 60:
+                    open_line.words.extend(continued)
+                    open_line.rows += 1
             continue
         for index, start in enumerate(starts):
             end = starts[index + 1] if index + 1 < len(starts) else len(row.words)
@@ -298,15 +308,19 @@ def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
 
 
 def _restore_numbers(row: Row, form: str) -> Row:
-    """The row with a line number put back in front of each field label that begins a line but has none."""
+    """The row with a line number put back in front of each field label that begins a line but has none.
+
+    The label is recognised as OCR may spell it ("Short- term capital loss"): its words at 80% likeness."""
     table = _FORM_1040 if form == "1040" else _SCHEDULE_D if form == "D" else {}
     words = list(row.words)
     for numbers, label in table.values():
-        index = _phrase_at(Row(row.page, words), label.lstrip("^").split("|")[0], ignore_case=True)
+        phrase = label.lstrip("^").split("|")[0].replace("\\", "")
+        index = _fuzzy_phrase_at(words, phrase)
         if index is None:
             continue
-        if index and _LETTER.match(words[index - 1].text) or (
-            index and any(_same_number(words[index - 1].text, number) for number in numbers)
+        if index and (
+            _LETTER.match(words[index - 1].text)
+            or any(_same_number(words[index - 1].text, number) for number in numbers)
         ):
             continue  # it has its number
         word = words[index]
@@ -320,6 +334,19 @@ def _restore_numbers(row: Row, form: str) -> Row:
         if begins:
             words.insert(index, Word(numbers[0], word.x0 - 1, word.x0 - 0.5, word.top, word.bottom, restored=True))
     return Row(row.page, words)
+
+
+def _fuzzy_phrase_at(words: list[Word], phrase: str) -> int | None:
+    """The index of the word where ``phrase`` begins, spelt as OCR may spell it, if anywhere in ``words``."""
+    size = len(phrase.split())
+    for index in range(len(words)):
+        if not _LABEL_WORD.match(words[index].text):
+            continue
+        candidate = " ".join(word.text for word in words[index : index + size + 1] if word.text != ".").lower()
+        candidate = candidate[: len(phrase) + 2]
+        if SequenceMatcher(None, candidate[: len(phrase)], phrase).ratio() >= 0.8 or phrase in candidate:
+            return index
+    return None
 
 
 def _label_starts(words: list[Word]) -> list[int]:
@@ -365,15 +392,11 @@ def _number_columns(all_rows: list[Row]) -> dict[int, list[float]]:
 
 def _find_line(lines: list[_Line], form: str, numbers: tuple[str, ...], label: str, ocr: bool) -> _Line | None:
     """The first line of the form with one of ``numbers`` (the last listed first: 11b over 11a) whose label
-    agrees. OCR's words may also match with a misread number or misspelt label, but only if nothing matches
-    as printed."""
+    agrees; OCR's words may also match with a misspelt label, but only if nothing matches as printed."""
     for exact in (True, False) if ocr else (True,):
         for number in reversed(numbers):
             for line in lines:
-                if line.form != form:
-                    continue
-                same = line.number == number if exact else _same_number(line.number, number)
-                if same and _label_matches(line.label(), label, fuzzy=not exact):
+                if line.form == form and line.number == number and _label_matches(line.label(), label, fuzzy=not exact):
                     return line
     return None
 

@@ -73,7 +73,7 @@ def read_return(
     reader = open_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
     pages = read_pages(data, reader)
     scanned = not any(page.words for page in pages)
-    images = PageImages(data, OCR_DPI if scanned else INK_DPI)
+    images = PageImages(data, OCR_DPI if scanned else INK_DPI, deskew=scanned)
     if scanned:
         pages = ocr_pages(images, len(pages), seconds=ocr_seconds)
         if not any(page.words for page in pages):

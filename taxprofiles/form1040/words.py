@@ -96,7 +96,7 @@ def rows(pages: Sequence[Page]) -> list[Row]:
         words = sorted(split_leaders(page.words), key=lambda word: (word.x0, word.top))
         if not words:
             continue
-        tolerance = 0.55 * median(word.height for word in words)
+        tolerance = 0.6 * median(word.height for word in words)
         traced: list[Row] = []
         for word in words:
             best: Row | None = None
