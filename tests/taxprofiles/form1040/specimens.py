@@ -35,7 +35,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -1677,3 +1677,45 @@ def render(facts: ReturnFacts, layout: str) -> bytes:
     if layout == "scan":
         return _scan(facts)
     raise ValueError(f"unknown layout {layout!r}: one of {', '.join(LAYOUTS)}")
+
+
+# --- a chosen presentation, for tests that state how each figure is printed ---------------------------------------
+
+
+def render_as(
+    facts: ReturnFacts,
+    layout: str,
+    *,
+    separators: bool = True,
+    lines: dict[str, Decimal | None] | None = None,
+    sd_lines: dict[str, Decimal | None] | None = None,
+    **choices: object,
+) -> bytes:
+    """``render(facts, layout)`` with presentation choices fixed instead of drawn from the facts' seed.
+
+    ``choices`` replace the plan's fields (``style``, ``negative``, ``check_glyph``, ``on_state``,
+    ``only_status``, ``dollar_sign``); ``zero_dash`` is merged into the drawn one (``{"15": True}`` prints line
+    15's zero as "-0-"; Schedule D's keys are "sd6", "sd14"...). ``lines`` and ``sd_lines`` replace amounts
+    printed on the 1040's and Schedule D's lines (a distractor on 2a, a blank 13a). ``separators=False`` prints
+    amounts without thousands separators ("85000") in the official, fillable and scan layouts.
+    """
+    global _plan, _money  # swapped for this one rendering, restored below
+    drawn_plan, drawn_money = _plan, _money
+
+    def plan(f: ReturnFacts) -> _Plan:
+        chosen = drawn_plan(f)
+        zero = {**chosen.zero_dash, **choices.get("zero_dash", {})}  # type: ignore[dict-item]
+        chosen = replace(chosen, **{**choices, "zero_dash": zero})  # type: ignore[arg-type]
+        chosen.f1040.update(lines or {})
+        chosen.sd.update(sd_lines or {})
+        return chosen
+
+    def money(value: Decimal, plan: _Plan, key: str, *, sign: bool = True) -> str:
+        text = drawn_money(value, plan, key, sign=sign)
+        return text if separators else text.replace(",", "")
+
+    _plan, _money = plan, money  # type: ignore[assignment]
+    try:
+        return render(facts, layout)
+    finally:
+        _plan, _money = drawn_plan, drawn_money
