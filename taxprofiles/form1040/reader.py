@@ -9,7 +9,8 @@ How a row is read (the official 2023-2025 forms, tax-software printouts, fillabl
   without a box, what follows the dot leaders; without either, the money-like words at the row's end set
   apart from the label. So a blank line gives nothing, never its own number, and a figure inside the label
   ("($3,000)") is never the amount.
-- "(1,000)", "( 1,000 )" typed between the form's preprinted parentheses, "-1,000" and "−1,000" are losses;
+- "(1,000)", "( 1,000 )" typed between the form's preprinted parentheses, "-1,000" and a typeset minus are
+  losses;
   "-0-" is zero; commas and cents are optional.
 - A line is matched by its number (any year's: 7 or 7a, 11, 11a or 11b, 12 or 12e) and its label's words,
   both; OCR's usual misreadings of a number (z/2, l/1, O/0, b/6) are tolerated because the label must agree.
@@ -52,7 +53,7 @@ _ZERO = re.compile(r"^-+0-+$|^\(?-0-\)?$")
 _MONEY_CHARS = re.compile(r"^[\d,.$()\u2212\u2013-]+$")
 _LINE_NUMBER = re.compile(r"^(\d{1,2})([a-z]?)$")
 _LETTER = re.compile(r"^[a-h]$")
-_LABEL_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]")
+_LABEL_WORD = re.compile(r"^[A-Za-z][A-Za-z'\u2019-]")
 # Words after which a number is a reference to another line, not the start of one ("from line 8 of").
 _REFERENCES = frozenset(
     {"line", "lines", "form", "forms", "form(s)", "box", "from", "and", "of", "through", "schedule", "part", "to"}
@@ -87,9 +88,7 @@ _YEAR_PATTERNS = (
     re.compile(r"\bForm\s*1040(?:-SR)?\s*\(\s*(20\d\d)\s*\)", re.IGNORECASE),
 )
 _SCHEDULE_D_TITLE = re.compile(r"^\s*schedule\s*d\b|^.{0,40}capital gains and losses\b", re.IGNORECASE)
-_FORM_1040_TITLE = re.compile(
-    r"^\s*form\s*1040(?:-SR)?\b.*(?:individual income tax return|page\s*2)", re.IGNORECASE
-)
+_FORM_1040_TITLE = re.compile(r"^\s*form\s*1040(?:-SR)?\b.*(?:individual income tax return|page\s*2)", re.IGNORECASE)
 _OTHER_SCHEDULE = re.compile(r"^\s*schedule\s+(?!d\b)[a-z0-9]{1,3}\b", re.IGNORECASE)
 _NOT_CONTINUATION = re.compile(r"^(?:form|schedule|part|page|department|cat\.|for disclosure)\b", re.IGNORECASE)
 
@@ -128,8 +127,8 @@ class _Line:
             return _amount_words(tail[boxes[-1] + 1 :])
         leaders = [i for i, word in enumerate(tail) if LEADER.fullmatch(word.text)]
         for i in leaders:
-            if cell := _amount_words(tail[i:]):
-                return cell
+            if found := _amount_words(tail[i:]):
+                return found
         if leaders:
             return []
         cell: list[Word] = []
@@ -432,7 +431,7 @@ def _section_at(lines: list[_Line], row: Row) -> str:
 
 def _label_matches(label: str, pattern: str, *, fuzzy: bool = False) -> bool:
     """Whether the label holds the pattern's words; ``fuzzy`` allows OCR's letter errors in one phrase."""
-    label = " ".join(label.replace("‐", "-").split())
+    label = " ".join(label.replace("\u2010", "-").split())
     if re.search(pattern, label):
         return True
     if not fuzzy:

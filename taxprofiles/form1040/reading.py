@@ -34,7 +34,11 @@ class Reading:
 
     def as_json(self) -> dict[str, Any]:
         values = {
-            name: [str(found.value) if isinstance(found.value, Decimal) else found.value, found.confidence, found.snippet]
+            name: [
+                str(found.value) if isinstance(found.value, Decimal) else found.value,
+                found.confidence,
+                found.snippet,
+            ]
             for name, found in self.extraction.values.items()
         }
         return {

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from PIL import Image
 
 from taxprofiles.form1040.fields import DocumentError, ReadLimitError
@@ -140,7 +140,7 @@ def ocr_pages(images: PageImages, count: int, *, seconds: float) -> list[Page]:
             if remaining <= 1:
                 raise ReadLimitError(OCR_TOO_SLOW)
             try:
-                finished = subprocess.run(  # noqa: S603 - a fixed executable and arguments, no shell
+                finished = subprocess.run(
                     [executable, path, "stdout", *TESSERACT_ARGS, "tsv"],
                     capture_output=True,
                     timeout=remaining,

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('taxprofiles', '0004_profile_city'),
+        ("taxprofiles", "0004_profile_city"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='taxdocument',
-            name='blank_lines',
-            field=models.JSONField(blank=True, default=list, help_text='The fields whose lines the reader found empty on the return.'),
+            model_name="taxdocument",
+            name="blank_lines",
+            field=models.JSONField(
+                blank=True, default=list, help_text="The fields whose lines the reader found empty on the return."
+            ),
         ),
         migrations.AddField(
-            model_name='taxdocument',
-            name='names',
-            field=models.JSONField(blank=True, default=list, help_text="The taxpayers' names as printed on the return."),
+            model_name="taxdocument",
+            name="names",
+            field=models.JSONField(
+                blank=True, default=list, help_text="The taxpayers' names as printed on the return."
+            ),
         ),
         migrations.AlterField(
-            model_name='taxdocument',
-            name='source',
-            field=models.CharField(blank=True, help_text='openai, offline (text layer) or ocr (a scan)', max_length=10),
+            model_name="taxdocument",
+            name="source",
+            field=models.CharField(blank=True, help_text="openai, offline (text layer) or ocr (a scan)", max_length=10),
         ),
     ]

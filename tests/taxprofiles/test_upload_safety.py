@@ -174,7 +174,9 @@ def test_the_wall_clock_limit_stops_a_reading_that_waits():
 
 def test_the_memory_limit_stops_a_reading_that_grows():
     with pytest.raises(ReadLimitError) as caught:
-        read_return_sandboxed(slow_pdf(), limits=Limits(cpu_seconds=60, memory_bytes=200 * 1024 * 1024, wall_seconds=60))
+        read_return_sandboxed(
+            slow_pdf(), limits=Limits(cpu_seconds=60, memory_bytes=200 * 1024 * 1024, wall_seconds=60)
+        )
     assert str(caught.value) == TOO_BIG
 
 
