@@ -99,6 +99,18 @@ _STATUSES = (
     ("head_of_household", r"Head of household"),
     ("qualifying_surviving_spouse", r"Qualifying (?:surviving spouse|widow)"),
 )
+# Words that name a line of the form: a row holding them is that line, never another line's wrapped label.
+_OTHER_LINE = re.compile(
+    r"total income|adjustments to income|additional income|adjusted gross income|taxable income|total tax"
+    r"|standard deduction|qualified business income|qualified dividends|ordinary dividends|taxable interest"
+    r"|tax-exempt interest|capital gain or|ira distributions|pensions and annuities|social security benefits"
+    r"|federal income tax withheld|earned income credit|total payments|amount you owe|child tax credit"
+    r"|totals for all|capital loss carryover|capital gain distributions|net short-term|net long-term"
+    r"|from partnerships|combine lines 7 and 15|if line 16 is a loss",
+    re.IGNORECASE,
+)
+_GENERIC_WORDS = frozenset({"lines", "enter", "amount", "schedule", "instructions", "combine", "result"})
+_FILING_HEADING = re.compile(r"\bfiling\s+status\b", re.IGNORECASE)
 _MARK = re.compile(r"^[\[(|]?\s*[xX✓✔✗✘☒☑■●◼▪✕✖]\s*[\])|]?$")
 
 
@@ -182,7 +194,7 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
     the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``).
     """
     if ocr:
-        pages = [replace(page, words=tuple(_ocr_word(word) for word in page.words)) for page in pages]
+        pages = [_outside_columns(replace(page, words=tuple(_ocr_word(word) for word in page.words))) for page in pages]
     all_rows = rows(pages)
     values: dict[str, Value] = {}
     blank: set[str] = set()
@@ -289,6 +301,9 @@ def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
                 # split off by a scan's tilt, not this line's).
                 column = open_line.words[0].x0 - 2
                 continued = [word for word in row.words if word.x0 >= column]
+                if _OTHER_LINE.search(" ".join(word.text for word in continued)):
+                    open_line = None  # another line whose number was lost, not this line's wrapped label
+                    continue
                 if continued and continued[0].x0 <= open_line.words[0].x0 + 60:
                     open_line.words.extend(continued)
                     open_line.rows += 1
@@ -309,7 +324,8 @@ def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
 def _restore_numbers(row: Row, form: str) -> Row:
     """The row with a line number put back in front of each field label that begins a line but has none.
 
-    The label is recognised as OCR may spell it ("Short- term capital loss"): its words at 80% likeness."""
+    The label is recognised as OCR may spell it ("Short- term capital loss"): its words at 90% likeness (so
+    that "net short-term capital gain" is never "net long-term capital gain")."""
     table = _FORM_1040 if form == "1040" else _SCHEDULE_D if form == "D" else {}
     words = list(row.words)
     for numbers, label in table.values():
@@ -343,7 +359,7 @@ def _fuzzy_phrase_at(words: list[Word], phrase: str) -> int | None:
             continue
         candidate = " ".join(word.text for word in words[index : index + size + 1] if word.text != ".").lower()
         candidate = candidate[: len(phrase) + 2]
-        if SequenceMatcher(None, candidate[: len(phrase)], phrase).ratio() >= 0.8 or phrase in candidate:
+        if SequenceMatcher(None, candidate[: len(phrase)], phrase).ratio() >= 0.9 or phrase in candidate:
             return index
     return None
 
@@ -404,11 +420,21 @@ def _find_label(all_rows: list[Row], lines: list[_Line], form: str, number: str,
     """OCR only: the field's label found without its line number (OCR drops a lone "7"), read to the row's
     end and, while no amount is found, on the next rows in the label's column (a wrapped label)."""
     pattern = label.lstrip("^")
+    columns = _number_columns(all_rows)
     for position, row in enumerate(all_rows):
         index = _phrase_at(row, pattern, ignore_case=True)
         if index is None or _section_at(lines, row) != form:
             continue
         first = row.words[index]
+        before = row.words[index - 1] if index else None
+        if before is not None and not LEADER.fullmatch(before.text) and first.x0 - before.x1 <= 1.5 * first.height:
+            # The phrase is inside a label ("Subtract line 10 ... adjusted gross income"): the line is the
+            # row's text from the label column on, if the row starts no other line.
+            if _label_starts(row.words) or columns.get(row.page) is None:
+                continue
+            label_x = min(columns[row.page]) + 10
+            index = next((i for i, word in enumerate(row.words) if word.x0 >= label_x), index)
+            first = row.words[index]
         marker = Word(number, first.x0, first.x0, first.top, first.bottom)
         line = _Line(number, row.page, form, [marker, *row.words[index:]])
         for below in all_rows[position + 1 : position + 3]:
@@ -436,6 +462,10 @@ def _label_matches(label: str, pattern: str, *, fuzzy: bool = False) -> bool:
         return True
     if not fuzzy:
         return False
+    # The number already agrees: one distinctive word of the label is enough (OCR loses words it is unsure of).
+    keywords = {word for word in re.findall(r"[a-z][a-z-]{4,}", pattern) if word not in _GENERIC_WORDS}
+    if keywords & set(re.findall(r"[a-z][a-z-]{4,}", label)):
+        return True
     for phrase in pattern.lstrip("^").split("|"):
         size = len(phrase)
         for start in range(0, max(len(label) - size, 0) + 1):
@@ -462,15 +492,20 @@ def _tax_year(all_rows: list[Row]) -> Value | None:
 
 def _filing_status(all_rows: list[Row], ink: InkMeter | None) -> Value | None:
     """The one status whose box is marked; none when no box, or more than one, is."""
+    first_page = [row for row in all_rows if row.page == 0]
+    # The boxes follow the "Filing Status" heading (on its row and the next few); the margin's "Single or
+    # Married filing separately, $14,600" further down is not one of them.
+    heading = next((i for i, row in enumerate(first_page) if _FILING_HEADING.search(row.text)), None)
+    block = first_page[heading : heading + 6] if heading is not None else first_page
     labels: dict[str, tuple[Row, int]] = {}
-    for row in all_rows:
-        if row.page != 0:
-            break
-        for status, pattern in _STATUSES:
-            if status in labels:
-                continue
-            if (index := _phrase_at(row, pattern)) is not None:
-                labels[status] = (row, index)
+    for fuzzy in (False, True):
+        for row in block:
+            for status, pattern in _STATUSES:
+                if status in labels:
+                    continue
+                index = _phrase_at(row, pattern) if not fuzzy else _fuzzy_phrase_at(row.words, _plain(pattern))
+                if index is not None:
+                    labels[status] = (row, index)
     if not labels:
         return None
     marked = [status for status, (row, index) in labels.items() if index and _MARK.match(row.words[index - 1].text)]
@@ -486,6 +521,13 @@ def _filing_status(all_rows: list[Row], ink: InkMeter | None) -> Value | None:
         return None  # no box marked, or two
     row, index = labels[top]
     return Value(top, INK_CONFIDENCE, f"[marked box] {_status_snippet(row, index)}")
+
+
+def _plain(pattern: str) -> str:
+    """A label pattern's words as printed, for a fuzzy match: "Qualifying (?:surviving spouse|widow)" ->
+    "qualifying surviving spouse"."""
+    text = re.sub(r"\(\?:([^|)]*)[^)]*\)", r"\1", pattern).replace("\\b", "")
+    return text.lower()
 
 
 def _status_snippet(row: Row, start: int) -> str:
@@ -526,7 +568,8 @@ def _ink_before(row: Row, index: int, ink: InkMeter) -> float:
             and not _MARK.match(word.text)
             and word.text not in ("☐", "□", "[", "]", "[]")
             and not LEADER.fullmatch(word.text)
-            and word.confidence >= 0.5  # OCR's reading of the box itself ("Ld", "W", "0")
+            and word.confidence >= 0.5
+            and (len(word.text) >= 3 or word.x1 - word.x0 > 1.6 * size)  # OCR reading the box ("O", "Ml")
         ):
             left = max(left, word.x1 + 0.5)
             break
@@ -595,6 +638,35 @@ def _ocr_word(word: Word) -> Word:
     if _OCR_MONEY.match(text) and len(re.findall(r"\d", text)) >= 2:
         text = text.translate(_OCR_AS_DIGIT)
     return replace(word, text=text)
+
+
+def _outside_columns(page: Page) -> Page:
+    """A scanned page with the numbers OCR reads into the dot leaders ("90", "0 0") turned into leaders.
+
+    The form's amounts are right-aligned in columns: where three or more confident amounts end at the same
+    place. A one- or two-digit number read without full confidence that ends in none of them, between the
+    line numbers and the amount column, is speckle, not a figure."""
+    ends: dict[int, int] = {}
+    for word in page.words:
+        if word.confidence >= 0.8 and re.fullmatch(r"\(?-?\$?\d[\d,]*\d(?:\.\d*)?\)?|\d{3,}", word.text):
+            if "," in word.text or len(re.sub(r"\D", "", word.text)) >= 3:
+                ends[round(word.x1 / 6)] = ends.get(round(word.x1 / 6), 0) + 1
+    columns = [6.0 * bucket for bucket, count in ends.items() if count >= 3]
+    if not columns:
+        return page
+    left = min(word.x0 for word in page.words) + 60
+    right = max(columns) - 15
+
+    def speckle(word: Word) -> bool:
+        return (
+            bool(re.fullmatch(r"\d{1,2}", word.text))
+            and word.confidence < 0.95
+            and left < word.x0
+            and word.x1 < right
+            and not any(abs(word.x1 - column) <= 9 for column in columns)
+        )
+
+    return replace(page, words=tuple(replace(word, text=".") if speckle(word) else word for word in page.words))
 
 
 def _as_ocr(found: Value, all_rows: list[Row]) -> Value:
