@@ -4,10 +4,11 @@ The upload request only checks the bytes (not empty, within 15 MB, a PDF signatu
 file written in the clear) before storing the file: parsing a PDF can take minutes on a crafted file, so nothing
 in a web request parses one. A django-q2 task reads it in a sandboxed child process (CPU, memory and time
 limits; see ``form1040/sandbox.py``) that checks the rest (not encrypted, no active content in any object, at
-most 20 pages, a text layer, a 1040), then reads the figures: OpenAI with a strict schema when a key is set,
-else (or when it fails, saying why) the offline parser. The figures wait for review: only ``document_apply``,
-called when an advisor confirms the (possibly corrected) values, changes a tax profile, and it records every
-change with the document.
+most 20 pages) and reads the words with their positions (a scan by OCR), then the figures with the layout-aware
+reader; with an OpenAI key, OpenAI reads the text instead (the offline figures stand in when it fails, saying
+why). The figures wait for review: only ``document_apply``, called when an advisor confirms the (possibly
+corrected) values, changes a tax profile, through ``form1040.mapping.plan``, and it records every change with
+the document.
 """
 
 from __future__ import annotations

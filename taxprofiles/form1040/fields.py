@@ -43,7 +43,7 @@ class Value:
 class Extraction:
     values: dict[str, Value] = field(default_factory=dict)  # only the fields found
     source: str = "offline"  # "openai", "offline" (the PDF's text layer or form fields) or "ocr" (a scan)
-    fallback_reason: str = ""  # why the offline parser was used although OpenAI was configured
+    fallback_reason: str = ""  # why the offline reader was used although OpenAI was configured
     names: tuple[str, ...] = ()  # the taxpayer's (and spouse's) names as printed
     blank: frozenset[str] = frozenset()  # lines found on the form with no amount in them
 

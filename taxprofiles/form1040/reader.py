@@ -648,9 +648,9 @@ def _outside_columns(page: Page) -> Page:
     line numbers and the amount column, is speckle, not a figure."""
     ends: dict[int, int] = {}
     for word in page.words:
-        if word.confidence >= 0.8 and re.fullmatch(r"\(?-?\$?\d[\d,]*\d(?:\.\d*)?\)?|\d{3,}", word.text):
-            if "," in word.text or len(re.sub(r"\D", "", word.text)) >= 3:
-                ends[round(word.x1 / 6)] = ends.get(round(word.x1 / 6), 0) + 1
+        amount = re.fullmatch(r"\(?-?\$?\d[\d,]*\d(?:\.\d*)?\)?", word.text)
+        if word.confidence >= 0.8 and amount and ("," in word.text or len(re.sub(r"\D", "", word.text)) >= 3):
+            ends[round(word.x1 / 6)] = ends.get(round(word.x1 / 6), 0) + 1
     columns = [6.0 * bucket for bucket, count in ends.items() if count >= 3]
     if not columns:
         return page

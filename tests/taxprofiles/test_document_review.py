@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from tests.factories import ClientFactory
-from tests.taxprofiles.test_tax_documents import signed_in
+from tests.taxprofiles.form1040 import specimens
+from tests.taxprofiles.test_tax_documents import signed_in, uploaded
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,24 @@ def test_a_scan_read_by_ocr_says_so_and_flags_its_figures(alice, smiths, clients
     page = review_page(alice, read_document(smiths, fields=fields, source="ocr"))
     assert "read by OCR of a scan (lower confidence: check every figure)" in page
     assert flag(page, "wages") == "low confidence · 70%"
+
+
+def test_an_uploaded_scan_is_read_by_ocr_in_the_task_not_refused(
+    alice, smiths, clients, django_capture_on_commit_callbacks
+):
+    facts = specimens.ReturnFacts(
+        year=2024,
+        filing_status="single",
+        names=("Miriam Smith",),
+        values={"wages": Decimal("85000"), "taxable_interest": Decimal("1250"), "agi": Decimal("86250")},
+        schedule_d=False,
+    )
+    document = uploaded(alice, smiths, specimens.render(facts, "scan"), django_capture_on_commit_callbacks)
+    document.refresh_from_db()
+    assert (document.status, document.source) == (DocumentStatus.EXTRACTED, "ocr")
+    assert document.fields["tax_year"]["value"] == 2024
+    assert document.fields["wages"]["value"] == "85000.00"
+    assert all(found["confidence"] <= 0.7 for found in document.fields.values())
+    page = review_page(alice, document)
+    assert "read by OCR of a scan (lower confidence: check every figure)" in page
+    assert flag(page, "wages").startswith("low confidence")
