@@ -16,18 +16,13 @@ from django.urls import reverse
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from tests.factories import ClientFactory
 from tests.taxprofiles.form1040 import specimens
-from tests.taxprofiles.test_tax_documents import signed_in, uploaded
+from tests.taxprofiles.test_tax_documents import private_root, signed_in, uploaded
+
+__all__ = ["private_root"]  # its autouse fixture: files under a temporary root, no OpenAI key
 
 pytestmark = pytest.mark.django_db
 
 LINE = {"confidence": 0.9, "snippet": "a line"}
-
-
-@pytest.fixture(autouse=True)
-def private_root(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    settings.OPENAI_API_KEY = ""
-    return settings.PRIVATE_MEDIA_ROOT
 
 
 @pytest.fixture
