@@ -524,9 +524,9 @@ def test_a_blank_schedule_d_line_in_the_software_printout_is_not_given_a_value(r
 
 @pytest.mark.xfail(
     strict=True,
-    reason="reader: in the software printout a blank Schedule D line 7 (or 15) just before a 'Part II' heading is "
-    "not listed in extraction.blank: the heading row is skipped but the '-----' rule under it is appended to "
-    "line 7 as its (unreadable) amount, so st_net is neither found nor blank",
+    reason="reader: in the software printout a blank Schedule D line 7 (or 15) just before the 'Part II' "
+    "(or 'Part III') heading is not listed in extraction.blank: the heading row is skipped but the '-----' rule "
+    "under it is appended to line 7 as its (unreadable) amount, so st_net is neither found nor blank",
 )
 def test_a_blank_schedule_d_line_in_the_software_printout_is_listed_as_blank(read):
     facts = software_without_short_term()
@@ -545,6 +545,14 @@ def test_the_names_are_read_as_printed(official, read):
     facts, choices = SOFTWARE["2025-joint-all-statuses-listed"]
     _, software = read(facts, "software", **choices)
     assert software.extraction.names == JOINT_NAMES
+
+
+@pytest.mark.parametrize("layout", ["official", "software", "fillable"])
+def test_names_of_several_words_and_different_last_names_are_read_whole(read, layout):
+    facts = joint_return(2024, names=("Ana de la Cruz", "Robert T. Lee Jr."), schedule_d=False)
+    _, reading = read(facts, layout)
+    assert reading.extraction.names == ("Ana de la Cruz", "Robert T. Lee Jr.")
+    assert found(reading) == wanted(facts)
 
 
 # --- a scan, read by OCR in the sandbox -----------------------------------------------------------------------
