@@ -90,6 +90,7 @@ _YEAR_PATTERNS = (
 _SCHEDULE_D_TITLE = re.compile(r"^\s*schedule\s*d\b|^.{0,40}capital gains and losses\b", re.IGNORECASE)
 _FORM_1040_TITLE = re.compile(r"^\s*form\s*1040(?:-SR)?\b.*(?:individual income tax return|page\s*2)", re.IGNORECASE)
 _OTHER_SCHEDULE = re.compile(r"^\s*schedule\s+(?!d\b)[a-z0-9]{1,3}\b", re.IGNORECASE)
+_RULE = re.compile(r"^[-=_\u2013\u2014\s]+$")  # a printout's ruled line: "-----", "====="
 _NOT_CONTINUATION = re.compile(r"^(?:form|schedule|part|page|department|cat\.|for disclosure)\b", re.IGNORECASE)
 
 _STATUSES = (
@@ -141,8 +142,7 @@ class _Line:
         for i in leaders:
             if found := _amount_words(tail[i:]):
                 return found
-        if leaders:
-            return []
+        # No amount after the leaders (or none printed, or OCR lost them): money at the row's end, set apart.
         cell: list[Word] = []
         for word in reversed(tail):
             if not _MONEY_CHARS.match(word.text):
@@ -183,8 +183,9 @@ def _amount_words(words: list[Word]) -> list[Word]:
             best = end
     if best:
         return run[:best]
-    # Nothing between the form's preprinted parentheses is a blank line; other unreadable money is not.
-    return [] if all(word.text in "()" for word in run) else run[:1]
+    # Nothing between the form's preprinted parentheses is a blank line; so is a run without a digit ("---").
+    # Unreadable digits are not: the field is then left out, neither read nor blank.
+    return run[:1] if any(re.search(r"\d", word.text) for word in run) else []
 
 
 def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool = False) -> Extraction:
@@ -290,12 +291,10 @@ def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
             or any(abs(row.words[i].x0 - x) <= 8 for x in page_columns)
         ]
         if not starts:
-            if (
-                open_line
-                and open_line.rows < MAX_ROWS
-                and not open_line.has_amount()
-                and not _NOT_CONTINUATION.match(row.text)
-            ):
+            if _NOT_CONTINUATION.match(row.text) or _RULE.match(row.text):
+                open_line = None  # a heading ("Part II ...") or a rule ends the line above it
+                continue
+            if open_line and open_line.rows < MAX_ROWS and not open_line.has_amount():
                 # A wrapped label, or the amount on the row below its label: only words in the line's column,
                 # and only a row that begins there (an amount alone at the right edge is a row of its own,
                 # split off by a scan's tilt, not this line's).

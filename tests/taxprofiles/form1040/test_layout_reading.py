@@ -522,12 +522,6 @@ def test_a_blank_schedule_d_line_in_the_software_printout_is_not_given_a_value(r
     assert found(reading) == wanted(facts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader: in the software printout a blank Schedule D line 7 (or 15) just before the 'Part II' "
-    "(or 'Part III') heading is not listed in extraction.blank: the heading row is skipped but the '-----' rule "
-    "under it is appended to line 7 as its (unreadable) amount, so st_net is neither found nor blank",
-)
 def test_a_blank_schedule_d_line_in_the_software_printout_is_listed_as_blank(read):
     facts = software_without_short_term()
     _, reading = read(facts, "software")
