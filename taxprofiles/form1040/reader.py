@@ -468,7 +468,7 @@ def _label_matches(label: str, pattern: str, *, fuzzy: bool = False) -> bool:
     for phrase in pattern.lstrip("^").split("|"):
         size = len(phrase)
         for start in range(0, max(len(label) - size, 0) + 1):
-            if SequenceMatcher(None, label[start : start + size], phrase).ratio() >= 0.85:
+            if SequenceMatcher(None, label[start : start + size], phrase).ratio() >= 0.7:
                 return True
     return False
 
@@ -632,6 +632,17 @@ def _ocr_word(word: Word) -> Word:
     text = word.text.replace("|", "").strip()
     if text in ("(", ")"):
         return replace(word, text=text)
+    junk = "_'\u2018\u2019`"
+    amount = text.strip(junk)
+    grouped = re.fullmatch(r"\(?-?\$?\d{1,3}(?:,\d{3})+(?:\.\d\d)?\)?", amount)
+    with_cents = re.fullmatch(r"\(?-?\$?\d{1,3}\.\d\d\)?", amount) and word.confidence >= 0.3
+    if grouped or with_cents:
+        # An amount, however unsure OCR was (its confidence stays low); its box shrunk to its characters.
+        share = (word.x1 - word.x0) / len(text)
+        x0 = word.x0 + share * (len(text) - len(text.lstrip(junk)))
+        x1 = word.x1 - share * (len(text) - len(text.rstrip(junk)))
+        return replace(word, text=amount, x0=x0, x1=x1)
+    text = text.strip("_\u2018\u2019`")  # OCR's stray quotes and underscores ("\u2018Combine")
     if not text or word.confidence < 0.5:
         return replace(word, text=".")
     if _OCR_MONEY.match(text) and len(re.findall(r"\d", text)) >= 2:

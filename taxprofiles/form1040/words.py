@@ -115,12 +115,10 @@ def rows(pages: Sequence[Page]) -> list[Row]:
 
 
 def _reference(row: Row) -> float:
-    """The height a row has reached at its right end: its last word's middle, leaders aside (dots and OCR's
-    speckles sit low, on the baseline)."""
-    for word in reversed(row.words):
-        if not LEADER.fullmatch(word.text):
-            return word.middle
-    return row.words[-1].middle
+    """The height a row has reached at its right end: the middle of its last three words, leaders aside (dots
+    and OCR's speckles sit low, on the baseline; one tall or low word does not tip the row)."""
+    recent = [word.middle for word in reversed(row.words) if not LEADER.fullmatch(word.text)][:3]
+    return median(recent) if recent else row.words[-1].middle
 
 
 def page_text(pages: Sequence[Page]) -> str:
