@@ -654,8 +654,8 @@ def _outside_columns(page: Page) -> Page:
     """A scanned page with the numbers OCR reads into the dot leaders ("90", "0 0") turned into leaders.
 
     The form's amounts are right-aligned in columns: where three or more confident amounts end at the same
-    place. A one- or two-digit number read without full confidence that ends in none of them, between the
-    line numbers and the amount column, is speckle, not a figure."""
+    place. A number that ends in none of them, between the line numbers and the amount column, and that OCR
+    was unsure of (any one- or two-digit number short of full confidence), is speckle, not a figure."""
     ends: dict[int, int] = {}
     for word in page.words:
         amount = re.fullmatch(r"\(?-?\$?\d[\d,]*\d(?:\.\d*)?\)?", word.text)
@@ -668,9 +668,10 @@ def _outside_columns(page: Page) -> Page:
     right = max(columns) - 15
 
     def speckle(word: Word) -> bool:
+        short = re.fullmatch(r"\d{1,2}", word.text) and word.confidence < 0.95
+        unsure = re.fullmatch(r"[\d.,]*\d[\d.,]*", word.text) and word.confidence < 0.9
         return (
-            bool(re.fullmatch(r"\d{1,2}", word.text))
-            and word.confidence < 0.95
+            bool(short or unsure)
             and left < word.x0
             and word.x1 < right
             and not any(abs(word.x1 - column) <= 9 for column in columns)
