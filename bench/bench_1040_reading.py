@@ -10,10 +10,8 @@ How it measures:
   ``random_facts`` from ``--seed``), each rendered in every layout of ``--layouts`` (the scans, slow to make and
   to read, use the first ``--scan-returns``, default 10, of them).
 - Each PDF is read by the product's reader: ``taxprofiles.form1040.sandbox.read_return_sandboxed(data)``
-  (``Reading.extraction.values``: field -> Value, only the fields found; ``Reading.extraction.names``). Until
-  that exists the benchmark says so and reads as the product does today:
-  ``read_pdf_sandboxed(data)`` then ``offline.parse_1040(text)``. A DocumentError (no text layer, say) counts
-  every field of that return as missed.
+  (``Reading.extraction.values``: field -> Value, only the fields found; ``Reading.extraction.names``). A
+  DocumentError counts every field of that return as missed.
 - Each field is compared with ``specimens.expected(facts)``: right when equal to the cent (the year and the
   filing status exactly), or when both are absent. "Invented" counts a value read where the form prints none.
   The names (taxpayer and spouse as printed) are shown on their own row, outside the target.
@@ -24,13 +22,11 @@ Usage::
     .venv/bin/python bench/bench_1040_reading.py                          # 40 returns, every layout
     .venv/bin/python bench/bench_1040_reading.py --returns 10 --layouts official,software
     .venv/bin/python bench/bench_1040_reading.py --show-misses 20         # list the first wrong fields
-    .venv/bin/python bench/bench_1040_reading.py --reader old             # the text reader of before
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -73,53 +69,20 @@ class Tally:
     misses: list[str] = field(default_factory=list)
 
 
-def load_reader(choice: str = "auto") -> tuple[Callable[[bytes], Read], str]:
-    """The product's reader, and a note saying which one it is. ``choice``: "auto" (the new reader when it
-    exists), "new" or "old" (``read_pdf_sandboxed`` + ``offline.parse_1040``)."""
-    try:
-        from taxprofiles.form1040 import sandbox
-    except Exception as exc:  # the reader may need Django's settings
-        if "settings" not in str(exc).lower() and "apps" not in str(exc).lower():
-            raise
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taxharvest.settings")
-        import django
-
-        django.setup()
-        from taxprofiles.form1040 import sandbox
+def load_reader() -> Callable[[bytes], Read]:
+    """The product's reader as an upload is read: ``read_return_sandboxed`` (the limited child process)."""
+    from taxprofiles.form1040 import sandbox
     from taxprofiles.form1040.fields import DocumentError
 
-    if choice == "new" and not hasattr(sandbox, "read_return_sandboxed"):
-        raise SystemExit("--reader new: taxprofiles.form1040.sandbox.read_return_sandboxed does not exist yet")
-    if choice != "old" and hasattr(sandbox, "read_return_sandboxed"):
-
-        def read_new(data: bytes) -> Read:
-            try:
-                reading = sandbox.read_return_sandboxed(data)
-            except DocumentError as exc:
-                return Read({}, error=type(exc).__name__ + ": " + str(exc)[:60])
-            extraction = reading.extraction
-            values = {name: found.value for name, found in extraction.values.items()}
-            return Read(values, tuple(getattr(extraction, "names", ()) or ()))
-
-        return read_new, "taxprofiles.form1040.sandbox.read_return_sandboxed"
-
-    from taxprofiles.form1040.offline import parse_1040
-
-    def read_old(data: bytes) -> Read:
+    def read(data: bytes) -> Read:
         try:
-            text = sandbox.read_pdf_sandboxed(data)
+            reading = sandbox.read_return_sandboxed(data)
         except DocumentError as exc:
             return Read({}, error=type(exc).__name__ + ": " + str(exc)[:60])
-        extraction = parse_1040(text)
-        values = {name: found.value for name, found in extraction.values.items()}
-        return Read(values, tuple(getattr(extraction, "names", ()) or ()))
+        extraction = reading.extraction
+        return Read({name: found.value for name, found in extraction.values.items()}, extraction.names)
 
-    if choice == "old":
-        return read_old, "read_pdf_sandboxed + offline.parse_1040 (the old reader, --reader old)"
-    return read_old, (
-        "NOTE: taxprofiles.form1040.sandbox.read_return_sandboxed does not exist yet; reading with "
-        "read_pdf_sandboxed + offline.parse_1040 (the current reader)"
-    )
+    return read
 
 
 def same(want: object, got: object) -> bool:
@@ -214,20 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layouts", default=",".join(specimens.LAYOUTS), help="comma-separated, of: %(default)s")
     parser.add_argument("--scan-returns", type=int, default=10, help="returns for the scan layout (default 10)")
     parser.add_argument("--show-misses", type=int, default=0, help="print the first N wrong fields per layout")
-    parser.add_argument(
-        "--reader",
-        choices=("auto", "new", "old"),
-        default="auto",
-        help="auto: read_return_sandboxed when it exists, else the old text reader (default auto)",
-    )
     args = parser.parse_args(argv)
     layouts = [layout.strip() for layout in args.layouts.split(",") if layout.strip()]
     unknown = set(layouts) - set(specimens.LAYOUTS)
     if unknown:
         parser.error(f"unknown layouts {sorted(unknown)}: choose from {', '.join(specimens.LAYOUTS)}")
 
-    read, note = load_reader(args.reader)
-    print(f"reader: {note}")
+    read = load_reader()
+    print("reader: taxprofiles.form1040.sandbox.read_return_sandboxed (as an upload is read)")
     rng = random.Random(args.seed)
     returns = [specimens.random_facts(rng) for _ in range(args.returns)]
     print(
