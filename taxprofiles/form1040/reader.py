@@ -429,7 +429,7 @@ def _find_label(all_rows: list[Row], lines: list[_Line], form: str, number: str,
         if before is not None and not LEADER.fullmatch(before.text) and first.x0 - before.x1 <= 1.5 * first.height:
             # The phrase is inside a label ("Subtract line 10 ... adjusted gross income"): the line is the
             # row's text from the label column on, if the row starts no other line.
-            if _label_starts(row.words) or columns.get(row.page) is None:
+            if _label_starts(row.words) or not columns.get(row.page):
                 continue
             label_x = min(columns[row.page]) + 10
             index = next((i for i, word in enumerate(row.words) if word.x0 >= label_x), index)
