@@ -30,6 +30,7 @@ from taxprofiles.form1040.document import MAX_BYTES, check_1040, check_upload
 from taxprofiles.form1040.fields import ActiveContentError, DocumentError, Extraction
 from taxprofiles.form1040.mapping import Plan, plan, year_refusal
 from taxprofiles.form1040.names import unmatched_names
+from taxprofiles.form1040.reader import OCR_CEILING
 from taxprofiles.form1040.reading import Reading
 from taxprofiles.form1040.sandbox import read_return_sandboxed
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
@@ -60,10 +61,15 @@ def extract_figures(reading: Reading, *, offline: bool = False) -> Extraction:
             reading.extraction,
             fallback_reason=f"OpenAI extraction failed ({reason}); read the figures offline instead",
         )
+    values = read.values
+    if reading.scanned:  # OpenAI read OCR's text: its figures are no surer than OCR's
+        values = {name: replace(found, confidence=min(found.confidence, OCR_CEILING)) for name, found in values.items()}
     return replace(
         read,
+        values=values,
         names=reading.extraction.names,
         blank=frozenset(name for name in reading.extraction.blank if name not in read.values),
+        fallback_reason="A scan: OpenAI read the text OCR found in it; check every figure." if reading.scanned else "",
     )
 
 
@@ -207,10 +213,14 @@ def names_warning(document: TaxDocument) -> str:
     strangers = unmatched_names(names, clients)
     if not strangers:
         return ""
-    listed = " and ".join(clients) if clients else "no clients"
+    if not clients:
+        return (
+            f"The return is for {' and '.join(names)}, and this household has no clients on record to compare "
+            "them with: check that this is their return before applying it."
+        )
     return (
         f"The return is for {' and '.join(names)}, but {', '.join(strangers)} "
-        f"{'is' if len(strangers) == 1 else 'are'} not among this household's clients ({listed}): "
+        f"{'is' if len(strangers) == 1 else 'are'} not among this household's clients ({' and '.join(clients)}): "
         "check that this is their return before applying it."
     )
 

@@ -53,9 +53,11 @@ _NAME_TOKEN = re.compile(rb"/[^\x00\t\n\f\r ()<>\[\]{}/%]+")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _OPEN_ACTION_DICT = re.compile(rb"/OpenAction\s*<<")
 
-# Both must appear: the form number and the form's title (any tax year's 1040 and 1040-SR carry them).
-_FORM_NUMBER = re.compile(r"\bForm\s*1040\b", re.IGNORECASE)
-_FORM_TITLE = re.compile(r"U\.?\s*S\.?\s+Individual\s+Income\s+Tax\s+Return", re.IGNORECASE)
+# Both must appear: the form number and the form's title (any tax year's 1040 and 1040-SR carry them). OCR of
+# a scan may garble the words around them ("Form Uz", "1040 S. Individual"), so the number alone and the title
+# without its "U.S." are enough.
+_FORM_NUMBER = re.compile(r"\b1040\b")
+_FORM_TITLE = re.compile(r"Individual\s+Income\s+Tax\s+Return", re.IGNORECASE)
 
 
 def check_upload(data: bytes, *, max_bytes: int = MAX_BYTES) -> None:

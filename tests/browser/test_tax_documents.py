@@ -35,7 +35,7 @@ def test_an_advisor_uploads_a_return_reviews_it_and_applies_it(signed_in_page, s
     expect(page.get_by_test_id("flag-wages")).to_have_text("found · 90%")
     expect(page.get_by_test_id("flag-sd_loss_allowed")).to_have_text("not found")
     expect(page.get_by_test_id("names-warning")).to_contain_text(
-        "The return is for Jane Q. Example, but Jane Q. Example is not among this household's clients"
+        "The return is for Jane Q. Example, and this household has no clients on record to compare them with"
     )
     expect(page.get_by_label("Apply to tax year")).to_have_value("2025")
     assert not TaxProfile.objects.filter(household=smiths).exists()  # nothing applied before review

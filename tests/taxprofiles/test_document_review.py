@@ -16,6 +16,8 @@ from django.urls import reverse
 from taxprofiles.models import DocumentStatus, ProfileSource, TaxDocument, TaxProfile
 from tests.factories import ClientFactory
 from tests.taxprofiles.form1040 import specimens
+from tests.taxprofiles.form1040.fake_openai import API_KEY
+from tests.taxprofiles.form1040.test_openai_extract import good_answer
 from tests.taxprofiles.test_tax_documents import private_root, signed_in, uploaded
 
 __all__ = ["private_root"]  # its autouse fixture: files under a temporary root, no OpenAI key
@@ -217,3 +219,22 @@ def test_an_uploaded_scan_is_read_by_ocr_in_the_task_not_refused(
     page = review_page(alice, document)
     assert "read by OCR of a scan (lower confidence: check every figure)" in page
     assert flag(page, "wages").startswith("low confidence")
+
+
+def test_openai_reading_a_scans_ocr_text_is_no_surer_than_ocr(
+    alice, smiths, clients, settings, fake_openai, django_capture_on_commit_callbacks
+):
+    settings.OPENAI_API_KEY = API_KEY
+    settings.OPENAI_BASE_URL = f"{fake_openai.url}/v1"
+    fake_openai.answer_json(good_answer())
+    facts = specimens.ReturnFacts(
+        year=2024, filing_status="single", names=("Miriam Smith",), values={"wages": Decimal("85000")}, schedule_d=False
+    )
+    document = uploaded(alice, smiths, specimens.render(facts, "scan"), django_capture_on_commit_callbacks)
+    document.refresh_from_db()
+    assert (document.status, document.source) == (DocumentStatus.EXTRACTED, "openai")
+    assert document.message == "A scan: OpenAI read the text OCR found in it; check every figure."
+    assert document.fields["wages"]["confidence"] == 0.7  # OpenAI said 0.95 of OCR's text
+    (request,) = fake_openai.requests
+    assert "Individual Income Tax Return" in request["messages"][1]["content"]  # OCR's text
+    assert document.names == ["Miriam Smith"]
