@@ -194,6 +194,7 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
     ``ink`` measures how dark a region of a page is (for check boxes marked by drawing, not text); ``ocr`` says
     the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``).
     """
+    names = _names(rows(pages), ocr=ocr)  # from the words as read: a name is not a figure to clean
     if ocr:
         pages = [_outside_columns(replace(page, words=tuple(_ocr_word(word) for word in page.words))) for page in pages]
     all_rows = rows(pages)
@@ -224,7 +225,6 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
                 amount = -abs(amount)  # line 21 holds a loss, in the form's preprinted parentheses
             confidence = SAME_ROW if line.rows == 1 else WRAPPED
             values[name] = Value(amount, confidence, line.snippet())
-    names = _names(all_rows)
     if ocr:
         values = {name: _as_ocr(found, all_rows) for name, found in values.items()}
     return Extraction(
@@ -589,22 +589,35 @@ _LABEL_ROW = re.compile(
 )
 
 
-def _names(all_rows: list[Row]) -> tuple[str, ...]:
+# Words of the form's own labels, never of a name (a single filer's empty spouse row shows the next label).
+_NOT_A_NAME = re.compile(r"\b(?:address|street|instructions|apt|box|social|security|number)\b", re.IGNORECASE)
+
+
+def _names(all_rows: list[Row], *, ocr: bool = False) -> tuple[str, ...]:
     """The taxpayer's and spouse's names: after each name label on its row, or on the row under it, in the
-    label's column (up to the social security number's column)."""
+    label's column (up to the social security number's column). OCR's labels are found as OCR spells them,
+    and the names taken from its surer words only."""
     names: list[str] = []
     for position, row in enumerate(all_rows):
         if row.page != 0:
             break
         for label in _NAME_LABELS:
             start = _phrase_at(row, label)
+            if start is None and ocr:
+                start = _fuzzy_phrase_at(row.words, _plain(label).replace("\\", "").replace(".", "'"))
             if start is None:
                 continue
             ssn = _phrase_at(row, _SSN_LABEL)
+            if ssn is None and ocr and (social := _fuzzy_phrase_at(row.words, "social security number")):
+                ssn = (
+                    social - 1
+                    if row.words[social].x0 - row.words[social - 1].x1 < 2 * row.words[social].height
+                    else social
+                )
             column_end = row.words[ssn].x0 - 2 if ssn is not None and ssn > start else None
             label_size = len(label.split())
             stop = ssn if ssn is not None and ssn > start else len(row.words)
-            inline = " ".join(row.texts[start + label_size : stop]).replace("Last name", " ").split()
+            inline = [] if ocr else " ".join(row.texts[start + label_size : stop]).replace("Last name", " ").split()
             if inline:  # "Your first name and middle initial Jane Q. Last name Example" on one row
                 words = inline
             else:  # the forms: the names on the row under their labels, in the labels' column
@@ -612,10 +625,14 @@ def _names(all_rows: list[Row]) -> tuple[str, ...]:
                 if below is None or _LABEL_ROW.match(below.text):
                     continue
                 left = row.words[start].x0 - 2
-                words = [w.text for w in below.words if w.x0 >= left and (column_end is None or w.x0 < column_end)]
+                words = [
+                    w.text
+                    for w in below.words
+                    if w.x0 >= left and (column_end is None or w.x0 < column_end) and w.confidence >= 0.5
+                ]
             shown = " ".join(words).strip(" :")
             for name in re.split(r"\s+(?:&|and)\s+", shown):
-                if re.search(r"[A-Za-z]{2}", name) and not re.search(r"\d{3}", name):
+                if re.search(r"[A-Za-z]{2}", name) and not re.search(r"\d{3}", name) and not _NOT_A_NAME.search(name):
                     names.append(name.strip())
     return tuple(dict.fromkeys(names))
 
