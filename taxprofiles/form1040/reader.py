@@ -35,6 +35,7 @@ WRAPPED = 0.85
 # Below this the review page flags a figure as read with low confidence (OCR's always are).
 LOW_CONFIDENCE = 0.8
 MAX_ROWS = 3  # the form's longest label wraps onto three rows
+UNREAD = "?"  # an amount cell holding something that may or may not be the line's figure
 YEAR_CONFIDENCE = 0.95
 STATUS_CONFIDENCE = 0.9
 INK_CONFIDENCE = 0.85
@@ -150,8 +151,13 @@ class _Line:
             cell.insert(0, word)
         if cell and (label_end := [w for w in tail if w not in cell]):
             gap = cell[0].x0 - label_end[-1].x1
-            if gap < 1.5 * median(w.height for w in self.words):
-                return []  # a number ending the label's own text, not a figure in the amount column
+            formatted = re.search(r"[,$()]|\.\d*$", "".join(word.text for word in cell))
+            reference = label_end[-1].text.lower().rstrip(",") in _REFERENCES
+            if gap < 1.5 * median(w.height for w in self.words) and (not formatted or reference):
+                # Maybe a number ending the label's own text ("box 1"): one right after the label is taken
+                # only when it is written as money ("1,204.", "(3,000)"). Otherwise the line is neither read
+                # nor blank (a blank line counts as zero in a sum; this one may not be zero).
+                return [replace(cell[0], text=UNREAD)]
         return _amount_words(cell)
 
     def has_amount(self) -> bool:

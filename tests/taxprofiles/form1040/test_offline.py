@@ -172,3 +172,18 @@ def test_two_lines_printed_side_by_side_on_one_row_are_read_apart():
     )
     assert values["ordinary_dividends"].value == Decimal("4120.55")
     assert values["taxable_interest"].snippet == "2b Taxable interest . . . 2b 1,204."
+
+
+def test_a_blank_line_showing_only_its_own_number_is_blank_never_that_number():
+    text = "7 Capital gain or (loss). Attach Schedule D if required . . . . . . . 7\n"
+    extraction = parse_1040(text)
+    assert "capital_gain" not in extraction.values  # not 7.00 (the bug report's invented value)
+    assert extraction.blank == {"capital_gain"}
+
+
+def test_a_bare_number_right_after_a_label_is_neither_read_nor_blank():
+    extraction = parse_1040("2b Taxable interest 1204\n3b Ordinary dividends 4,120.55\n")
+    # "1204" could end the label's own text: it is not taken, and not counted as an empty line either.
+    assert "taxable_interest" not in extraction.values
+    assert "taxable_interest" not in extraction.blank
+    assert extraction.values["ordinary_dividends"].value == Decimal("4120.55")  # written as money: read
