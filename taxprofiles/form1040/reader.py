@@ -200,7 +200,9 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
     ``ink`` measures how dark a region of a page is (for check boxes marked by drawing, not text); ``ocr`` says
     the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``).
     """
-    names = _names(rows(pages), ocr=ocr)  # from the words as read: a name is not a figure to clean
+    as_read = rows(pages)
+    names = _names(as_read, ocr=ocr)  # from the words as read: a name or a label is not a figure to clean
+    status = _filing_status(as_read, ink)
     if ocr:
         pages = [_outside_columns(replace(page, words=tuple(_ocr_word(word) for word in page.words))) for page in pages]
     all_rows = rows(pages)
@@ -208,7 +210,7 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
     blank: set[str] = set()
     if year := _tax_year(all_rows):
         values["tax_year"] = year
-    if status := _filing_status(all_rows, ink):
+    if status:
         values["filing_status"] = status
     lines = _lines(all_rows, ocr=ocr)
     for form, table in (("1040", _FORM_1040), ("D", _SCHEDULE_D)):
@@ -522,7 +524,7 @@ def _filing_status(all_rows: list[Row], ink: InkMeter | None) -> Value | None:
     darkness = {status: _ink_before(row, index, ink) for status, (row, index) in labels.items()}
     ranked = sorted(darkness.values(), reverse=True)
     top = max(darkness, key=lambda status: darkness[status])
-    if ranked[0] < MARKED_INK or ranked[1] > ranked[0] / 2:
+    if ranked[0] < MARKED_INK or ranked[1] > ranked[0] / 1.5:
         return None  # no box marked, or two
     row, index = labels[top]
     return Value(top, INK_CONFIDENCE, f"[marked box] {_status_snippet(row, index)}")
