@@ -28,13 +28,14 @@ from difflib import SequenceMatcher
 from statistics import median
 
 from taxprofiles.form1040.fields import Extraction, Value
-from taxprofiles.form1040.words import LEADER, InkMeter, Page, Row, Word, rows
+from taxprofiles.form1040.words import LEADER, InkMeter, Page, Reader, Row, Word, rows
 
 SAME_ROW = 0.9
 WRAPPED = 0.85
 # Below this the review page flags a figure as read with low confidence (OCR's always are).
 LOW_CONFIDENCE = 0.8
 MAX_ROWS = 3  # the form's longest label wraps onto three rows
+CELL_WIDTH = 95.0  # points: an amount cell of the form's right-hand column, box excluded
 UNREAD = "?"  # an amount cell holding something that may or may not be the line's figure
 YEAR_CONFIDENCE = 0.95
 STATUS_CONFIDENCE = 0.9
@@ -172,6 +173,27 @@ class _Line:
         return " ".join(texts)
 
 
+def _reread_cell(line: _Line, reread: Reader, right: float | None) -> list[Word]:
+    """The amount cell of a line read again on its own, on the line's last row: from the line's number
+    printed in the amount column (else a cell's width before the page's right-hand amount column ``right``)
+    to that column's end. Only money is kept; without a known column nothing is read."""
+    if right is None:
+        return []
+    printed = [word for word in line.words if not LEADER.fullmatch(word.text)] or line.words  # dots sit low
+    last_top = max(word.top for word in printed)
+    row = [word for word in printed if word.top >= last_top - 0.5 * word.height]
+    boxes = [word for word in row[1:] if _same_number(word.text, line.number) and word.x1 < right]
+    start = boxes[-1].x1 + 1 if boxes else right - CELL_WIDTH
+    if any(word.x0 > start and _LABEL_WORD.match(word.text) and word.x0 < right for word in row):
+        return []  # text in the cell (another line beside this one): not a cell to read alone
+    top = min(word.top for word in row)
+    bottom = max(word.bottom for word in row)
+    size = bottom - top
+    found = reread(line.page, start, top - 0.3 * size, right + 10, bottom + 0.3 * size)
+    # The line's number in its box may be in the region (OCR had lost it): it is not the amount.
+    return _amount_words([w for w in found if _MONEY_CHARS.match(w.text) and not _same_number(w.text, line.number)])
+
+
 def _amount_words(words: list[Word]) -> list[Word]:
     """The amount at the start of ``words`` (leaders skipped): the longest run of money-like words that reads
     as one amount ("(", "2,500", ")"), stopping before the next word of text or a second amount."""
@@ -194,11 +216,15 @@ def _amount_words(words: list[Word]) -> list[Word]:
     return run[:1] if any(re.search(r"\d", word.text) for word in run) else []
 
 
-def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool = False) -> Extraction:
+def read_pages(
+    pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool = False, reread: Reader | None = None
+) -> Extraction:
     """Return the figures, filing status, year and names found on a return's ``pages``.
 
     ``ink`` measures how dark a region of a page is (for check boxes marked by drawing, not text); ``ocr`` says
-    the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``).
+    the words came from OCR, whose figures are reported with lower confidence (at most ``OCR_CEILING``);
+    ``reread`` reads a region again on its own (OCR of a line's amount cell, when the page's OCR left it
+    empty or unreadable although there is ink in it).
     """
     as_read = rows(pages)
     names = _names(as_read, ocr=ocr)  # from the words as read: a name or a label is not a figure to clean
@@ -221,10 +247,14 @@ def read_pages(pages: Sequence[Page], *, ink: InkMeter | None = None, ocr: bool 
             if line is None:
                 continue
             cell = line.cell()
+            amount = parse_amount("".join(word.text for word in cell)) if cell else None
+            if amount is None and reread is not None:
+                columns = amount_columns(pages[line.page])
+                cell = _reread_cell(line, reread, max(columns) if columns else None) or cell
+                amount = parse_amount("".join(word.text for word in cell)) if cell else None
             if not cell:
                 blank.add(name)
                 continue
-            amount = parse_amount("".join(word.text for word in cell))
             if amount is None:
                 continue
             if name in CARRYOVERS:
@@ -675,18 +705,23 @@ def _ocr_word(word: Word) -> Word:
     return replace(word, text=text)
 
 
+def amount_columns(page: Page) -> list[float]:
+    """Where the page's amounts end: the right edges shared by three or more confident amounts."""
+    ends: dict[int, int] = {}
+    for word in page.words:
+        amount = re.fullmatch(r"\(?-?\$?\d[\d,]*\d(?:\.\d*)?\)?", word.text)
+        if word.confidence >= 0.8 and amount and ("," in word.text or len(re.sub(r"\D", "", word.text)) >= 3):
+            ends[round(word.x1 / 6)] = ends.get(round(word.x1 / 6), 0) + 1
+    return [6.0 * bucket for bucket, count in ends.items() if count >= 3]
+
+
 def _outside_columns(page: Page) -> Page:
     """A scanned page with the numbers OCR reads into the dot leaders ("90", "0 0") turned into leaders.
 
     The form's amounts are right-aligned in columns: where three or more confident amounts end at the same
     place. A number that ends in none of them, between the line numbers and the amount column, and that OCR
     was unsure of (any one- or two-digit number short of full confidence), is speckle, not a figure."""
-    ends: dict[int, int] = {}
-    for word in page.words:
-        amount = re.fullmatch(r"\(?-?\$?\d[\d,]*\d(?:\.\d*)?\)?", word.text)
-        if word.confidence >= 0.8 and amount and ("," in word.text or len(re.sub(r"\D", "", word.text)) >= 3):
-            ends[round(word.x1 / 6)] = ends.get(round(word.x1 / 6), 0) + 1
-    columns = [6.0 * bucket for bucket, count in ends.items() if count >= 3]
+    columns = amount_columns(page)
     if not columns:
         return page
     left = min(word.x0 for word in page.words) + 60

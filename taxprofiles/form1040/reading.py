@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from taxprofiles.form1040.document import MAX_BYTES, MAX_PAGES, MAX_TEXT_CHARS, TOO_MUCH_TEXT, open_pdf, read_pages
 from taxprofiles.form1040.fields import FIELD_NAMES, DocumentError, Extraction, Value
 from taxprofiles.form1040.reader import read_pages as read_figures
-from taxprofiles.form1040.scans import INK_DPI, OCR_DPI, PageImages, ocr_pages
+from taxprofiles.form1040.scans import INK_DPI, OCR_DPI, PageImages, ocr_pages, read_cell
 from taxprofiles.form1040.words import page_text
 
 OCR_SECONDS = 90.0
@@ -85,5 +86,6 @@ def read_return(
     text = page_text(pages)
     if len(text) > MAX_TEXT_CHARS:
         raise DocumentError(TOO_MUCH_TEXT)
-    extraction = read_figures(pages, ink=images.ink, ocr=scanned)
+    reread = partial(read_cell, images) if scanned else None
+    extraction = read_figures(pages, ink=images.ink, ocr=scanned, reread=reread)
     return Reading(text=text, extraction=extraction)

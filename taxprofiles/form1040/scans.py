@@ -14,11 +14,11 @@ import subprocess  # nosec B404 - runs Debian's tesseract on a page image
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from taxprofiles.form1040.fields import DocumentError, ReadLimitError
 from taxprofiles.form1040.words import Page, Word
@@ -28,6 +28,10 @@ INK_DPI = 150
 DARK = 128  # a pixel darker than this (0 black, 255 white) is ink
 # Tesseract's page segmentation: sparse text in no particular order (a form's scattered labels and amounts).
 TESSERACT_ARGS = ("--psm", "11")
+# One amount cell read again: a single line of the characters an amount is written with.
+CELL_ARGS = ("--psm", "7", "-c", "tessedit_char_whitelist=0123456789,.()-$")
+CELL_SECONDS = 10.0
+PAD = 12  # white pixels around a cell read on its own: OCR finds text better away from the image's edge
 OCR_TOO_SLOW = (
     "Reading the scanned return took longer than the time allowed: upload a clearer scan with fewer pages, "
     "or the PDF from the tax software."
@@ -59,6 +63,21 @@ class PageImages:
                     image = image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
             self._images[index] = image
         return self._images[index]
+
+    def ink_share(self, index: int, x0: float, top: float, x1: float, bottom: float) -> float:
+        """The share of dark pixels in a rectangle given in points (0 when it is empty or off the page)."""
+        image = self.image(index)
+        scale = self.dpi / 72
+        box = (
+            max(0, round(x0 * scale)),
+            max(0, round(top * scale)),
+            min(image.width, round(x1 * scale)),
+            min(image.height, round(bottom * scale)),
+        )
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return 0.0
+        histogram = image.crop(box).histogram()
+        return sum(histogram[:DARK]) / max(sum(histogram), 1)
 
     def ink(self, index: int, x0: float, top: float, x1: float, bottom: float) -> float:
         """How marked the check box in a rectangle (in points) is: the share of dark pixels inside the box's
@@ -110,6 +129,65 @@ def skew_angle(image: Image.Image, *, limit: float = 2.0) -> float:
 
     coarse = max((k * 0.25 for k in range(round(-limit / 0.25), round(limit / 0.25) + 1)), key=score)
     return max((coarse + k * 0.05 for k in range(-5, 6)), key=score)
+
+
+def read_cell(images: PageImages, index: int, x0: float, top: float, x1: float, bottom: float) -> list[Word]:
+    """OCR of one amount cell on its own (a single line of digits, parentheses, commas and minus signs), for a
+    figure the page's OCR left out: its words in page points, those read with at least even confidence. An
+    empty cell (no ink) is not read at all."""
+    if images.ink_share(index, x0, top, x1, bottom) < 0.003:
+        return []
+    executable = shutil.which("tesseract")
+    if executable is None:
+        return []
+    image = images.image(index)
+    scale = images.dpi / 72
+    box = (max(0, round(x0 * scale)), max(0, round(top * scale)), image.width, min(image.height, round(bottom * scale)))
+    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+        return []
+    with tempfile.TemporaryDirectory(prefix="taxharvest-ocr-") as directory:
+        path = os.path.join(directory, "cell.png")
+        # A cell is small: its speckle and grey paper matter, so it is cleaned (median) and made black on white.
+        cleaned = image.crop(box).filter(ImageFilter.MedianFilter(3)).point(lambda value: 0 if value < 150 else 255)
+        cell = _without_rules(cleaned)
+        padded = Image.new("L", (cell.width + 2 * PAD, cell.height + 2 * PAD), 255)
+        padded.paste(cell, (PAD, PAD))
+        padded.save(path)
+        try:
+            finished = subprocess.run(
+                [executable, path, "stdout", *CELL_ARGS, "tsv"],
+                capture_output=True,
+                timeout=CELL_SECONDS,
+                env={"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1"},
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return []
+    if finished.returncode != 0:
+        return []
+    points = 1 / scale
+    left, upper = (box[0] - PAD) * points, (box[1] - PAD) * points
+    return [
+        replace(word, x0=word.x0 + left, x1=word.x1 + left, top=word.top + upper, bottom=word.bottom + upper)
+        for word in _tsv_words(finished.stdout.decode("utf-8", "replace"), points)
+        if word.confidence >= 0.5
+    ]
+
+
+def _without_rules(image: Image.Image) -> Image.Image:
+    """The image with the form's ruled lines (rows or columns mostly dark: a cell's borders) painted white,
+    which OCR would otherwise read as characters."""
+    width, height = image.size
+    data = bytearray(image.tobytes())
+    for row in range(height):
+        line = data[row * width : (row + 1) * width]
+        if sum(value < DARK for value in line) > 0.5 * width:
+            data[row * width : (row + 1) * width] = bytes([255]) * width
+    for column in range(width):
+        if sum(data[row * width + column] < DARK for row in range(height)) > 0.6 * height:
+            for row in range(height):
+                data[row * width + column] = 255
+    return Image.frombytes("L", (width, height), bytes(data))
 
 
 def _edges(counts: list[int]) -> tuple[int, int]:

@@ -46,6 +46,8 @@ class Page:
 # How dark a rectangle of a page is: (page index, x0, top, x1, bottom) -> the share of dark pixels, 0..1.
 # The reader asks it about the space in front of each filing-status label; the caller renders the pages.
 InkMeter = Callable[[int, float, float, float, float], float]
+# Words read again from a rectangle of a page on its own: (page index, x0, top, x1, bottom) -> the words.
+Reader = Callable[[int, float, float, float, float], list["Word"]]
 
 
 @dataclass
