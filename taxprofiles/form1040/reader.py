@@ -35,6 +35,7 @@ WRAPPED = 0.85
 # Below this the review page flags a figure as read with low confidence (OCR's always are).
 LOW_CONFIDENCE = 0.8
 MAX_ROWS = 3  # the form's longest label wraps onto three rows
+_SIDE_BY_SIDE = re.compile(r"^[2-6]a$")
 CELL_WIDTH = 95.0  # points: an amount cell of the form's right-hand column, box excluded
 UNREAD = "?"  # an amount cell holding something that may or may not be the line's figure
 YEAR_CONFIDENCE = 0.95
@@ -147,8 +148,8 @@ class _Line:
         # No amount after the leaders (or none printed, or OCR lost them): money at the row's end, set apart.
         cell: list[Word] = []
         for word in reversed(tail):
-            if not _MONEY_CHARS.match(word.text):
-                break
+            if not _MONEY_CHARS.match(word.text) or LEADER.fullmatch(word.text):
+                break  # the cell ends at the leaders: a figure before them is inside the label
             cell.insert(0, word)
         if cell and (label_end := [w for w in tail if w not in cell]):
             gap = cell[0].x0 - label_end[-1].x1
@@ -177,8 +178,8 @@ def _reread_cell(line: _Line, reread: Reader, right: float | None) -> list[Word]
     """The amount cell of a line read again on its own, on the line's last row: from the line's number
     printed in the amount column (else a cell's width before the page's right-hand amount column ``right``)
     to that column's end. Only money is kept; without a known column nothing is read."""
-    if right is None:
-        return []
+    if right is None or _SIDE_BY_SIDE.match(line.number):
+        return []  # 2a-6a sit in the middle column, beside their "b" lines: only the right-hand column is read
     printed = [word for word in line.words if not LEADER.fullmatch(word.text)] or line.words  # dots sit low
     last_top = max(word.top for word in printed)
     row = [word for word in printed if word.top >= last_top - 0.5 * word.height]
@@ -190,8 +191,13 @@ def _reread_cell(line: _Line, reread: Reader, right: float | None) -> list[Word]
     bottom = max(word.bottom for word in row)
     size = bottom - top
     found = reread(line.page, start, top - 0.3 * size, right + 10, bottom + 0.3 * size)
-    # The line's number in its box may be in the region (OCR had lost it): it is not the amount.
-    return _amount_words([w for w in found if _MONEY_CHARS.match(w.text) and not _same_number(w.text, line.number)])
+    # The line's number in its box may be in the region (OCR had lost it): it is not the amount. An amount is
+    # right-aligned: it ends at the column's edge (a preprinted ")" may follow it).
+    money = [w for w in found if _MONEY_CHARS.match(w.text) and not _same_number(w.text, line.number)]
+    cell = _amount_words(money)
+    if not cell or cell[-1].x1 < right - 15 or min(word.confidence for word in cell) < 0.6:
+        return []
+    return cell
 
 
 def _amount_words(words: list[Word]) -> list[Word]:
