@@ -64,16 +64,21 @@ class PageImages:
             self._images[index] = image
         return self._images[index]
 
-    def ink_share(self, index: int, x0: float, top: float, x1: float, bottom: float) -> float:
-        """The share of dark pixels in a rectangle given in points (0 when it is empty or off the page)."""
+    def pixels(self, index: int, x0: float, top: float, x1: float, bottom: float) -> tuple[int, int, int, int]:
+        """A rectangle given in points as the page image's pixel box, clipped to the page."""
         image = self.image(index)
         scale = self.dpi / 72
-        box = (
+        return (
             max(0, round(x0 * scale)),
             max(0, round(top * scale)),
             min(image.width, round(x1 * scale)),
             min(image.height, round(bottom * scale)),
         )
+
+    def ink_share(self, index: int, x0: float, top: float, x1: float, bottom: float) -> float:
+        """The share of dark pixels in a rectangle given in points (0 when it is empty or off the page)."""
+        image = self.image(index)
+        box = self.pixels(index, x0, top, x1, bottom)
         if box[2] <= box[0] or box[3] <= box[1]:
             return 0.0
         histogram = image.crop(box).histogram()
@@ -85,12 +90,7 @@ class PageImages:
         outline (a bare "X"), the share inside the ink's own extent. 0 for an empty or off-page rectangle."""
         image = self.image(index)
         scale = self.dpi / 72
-        box = (
-            max(0, round(x0 * scale)),
-            max(0, round(top * scale)),
-            min(image.width, round(x1 * scale)),
-            min(image.height, round(bottom * scale)),
-        )
+        box = self.pixels(index, x0, top, x1, bottom)
         if box[2] - box[0] < 3 or box[3] - box[1] < 3:
             return 0.0
         crop = image.crop(box)
@@ -142,7 +142,7 @@ def read_cell(images: PageImages, index: int, x0: float, top: float, x1: float, 
         return []
     image = images.image(index)
     scale = images.dpi / 72
-    box = (max(0, round(x0 * scale)), max(0, round(top * scale)), image.width, min(image.height, round(bottom * scale)))
+    box = images.pixels(index, x0, top, x1, bottom)
     if box[2] - box[0] < 4 or box[3] - box[1] < 4:
         return []
     with tempfile.TemporaryDirectory(prefix="taxharvest-ocr-") as directory:
