@@ -237,26 +237,28 @@ def read_pages(
     status = _filing_status(as_read, ink)
     if ocr:
         pages = [_outside_columns(replace(page, words=tuple(_ocr_word(word) for word in page.words))) for page in pages]
-    all_rows = rows(pages)
+    all_rows = rows(pages) if ocr else as_read
+    number_columns = _number_columns(all_rows)
+    # The right edge of each page's right-hand amount column: where a cell is read again (OCR only).
+    rights = {i: max(found) for i, page in enumerate(pages) if reread and (found := amount_columns(page))}
     values: dict[str, Value] = {}
     blank: set[str] = set()
     if year := _tax_year(all_rows):
         values["tax_year"] = year
     if status:
         values["filing_status"] = status
-    lines = _lines(all_rows, ocr=ocr)
+    lines = _lines(all_rows, number_columns, ocr=ocr)
     for form, table in (("1040", _FORM_1040), ("D", _SCHEDULE_D)):
         for name, (numbers, label) in table.items():
             line = _find_line(lines, form, numbers, label, ocr)
             if line is None and ocr:
-                line = _find_label(all_rows, lines, form, numbers[-1], label)
+                line = _find_label(all_rows, lines, number_columns, form, numbers[-1], label)
             if line is None:
                 continue
             cell = line.cell()
             amount = parse_amount("".join(word.text for word in cell)) if cell else None
             if amount is None and reread is not None:
-                columns = amount_columns(pages[line.page])
-                cell = _reread_cell(line, reread, max(columns) if columns else None) or cell
+                cell = _reread_cell(line, reread, rights.get(line.page)) or cell
                 amount = parse_amount("".join(word.text for word in cell)) if cell else None
             if not cell:
                 blank.add(name)
@@ -268,9 +270,15 @@ def read_pages(
             elif name == "sd_loss_allowed":
                 amount = -abs(amount)  # line 21 holds a loss, in the form's preprinted parentheses
             confidence = SAME_ROW if line.rows == 1 else WRAPPED
+            if ocr:  # never above OCR_CEILING, nor above OCR's confidence in the amount's own words
+                confidence = round(min(OCR_CEILING, confidence, *(word.confidence for word in cell)), 2)
             values[name] = Value(amount, confidence, line.snippet())
     if ocr:
-        values = {name: _as_ocr(found, all_rows) for name, found in values.items()}
+        values |= {
+            name: replace(found, confidence=min(found.confidence, OCR_CEILING))
+            for name, found in values.items()
+            if name in ("tax_year", "filing_status")
+        }
     return Extraction(
         values=values, source="ocr" if ocr else "offline", names=names, blank=frozenset(blank - set(values))
     )
@@ -308,14 +316,13 @@ def _section(row: Row, current: str) -> str:
     return current
 
 
-def _lines(all_rows: list[Row], *, ocr: bool = False) -> list[_Line]:
+def _lines(all_rows: list[Row], columns: dict[int, list[float]], *, ocr: bool = False) -> list[_Line]:
     """Cut the rows into the form's numbered lines (two side by side on one row are two lines).
 
     With OCR's words, a field's label whose number OCR dropped (a lone "7", the "b" of "b Taxable interest")
     gets it back first (``_restore_numbers``)."""
     lines: list[_Line] = []
     form = "1040"
-    columns = _number_columns(all_rows)
     page = -1
     current_number = ""
     open_line: _Line | None = None
@@ -459,11 +466,12 @@ def _find_line(lines: list[_Line], form: str, numbers: tuple[str, ...], label: s
     return None
 
 
-def _find_label(all_rows: list[Row], lines: list[_Line], form: str, number: str, label: str) -> _Line | None:
+def _find_label(
+    all_rows: list[Row], lines: list[_Line], columns: dict[int, list[float]], form: str, number: str, label: str
+) -> _Line | None:
     """OCR only: the field's label found without its line number (OCR drops a lone "7"), read to the row's
     end and, while no amount is found, on the next rows in the label's column (a wrapped label)."""
     pattern = label.lstrip("^")
-    columns = _number_columns(all_rows)
     for position, row in enumerate(all_rows):
         index = _phrase_at(row, pattern, ignore_case=True)
         if index is None or _section_at(lines, row) != form:
@@ -744,12 +752,3 @@ def _outside_columns(page: Page) -> Page:
         )
 
     return replace(page, words=tuple(replace(word, text=".") if speckle(word) else word for word in page.words))
-
-
-def _as_ocr(found: Value, all_rows: list[Row]) -> Value:
-    """OCR's figure: its confidence capped, and lowered further by the words it was read from."""
-    words = {word.text: word.confidence for row in all_rows for word in row.words}
-    tail = found.snippet.split()[-3:]
-    seen = [words[text] for text in tail if text in words]
-    confidence = min(OCR_CEILING, found.confidence, *(seen or [OCR_CEILING]))
-    return Value(found.value, round(confidence, 2), found.snippet)

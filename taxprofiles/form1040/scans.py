@@ -49,6 +49,7 @@ class PageImages:
     _document: Any = None
     _images: dict[int, Image.Image] = field(default_factory=dict)
 
+    deadline: float = float("inf")  # monotonic time by which OCR must be done (set by ``ocr_pages``)
     deskew: bool = False  # straighten each page first (a scan): OCR's words then sit on level rows
 
     def image(self, index: int) -> Image.Image:
@@ -137,39 +138,24 @@ def read_cell(images: PageImages, index: int, x0: float, top: float, x1: float, 
     empty cell (no ink) is not read at all."""
     if images.ink_share(index, x0, top, x1, bottom) < 0.003:
         return []
-    executable = shutil.which("tesseract")
-    if executable is None:
-        return []
-    image = images.image(index)
-    scale = images.dpi / 72
+    remaining = min(CELL_SECONDS, images.deadline - time.monotonic())
     box = images.pixels(index, x0, top, x1, bottom)
-    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+    if remaining <= 1 or box[2] - box[0] < 4 or box[3] - box[1] < 4:
         return []
-    with tempfile.TemporaryDirectory(prefix="taxharvest-ocr-") as directory:
-        path = os.path.join(directory, "cell.png")
-        # A cell is small: its speckle and grey paper matter, so it is cleaned (median) and made black on white.
-        cleaned = image.crop(box).filter(ImageFilter.MedianFilter(3)).point(lambda value: 0 if value < 150 else 255)
-        cell = _without_rules(cleaned)
-        padded = Image.new("L", (cell.width + 2 * PAD, cell.height + 2 * PAD), 255)
-        padded.paste(cell, (PAD, PAD))
-        padded.save(path)
-        try:
-            finished = subprocess.run(
-                [executable, path, "stdout", *CELL_ARGS, "tsv"],
-                capture_output=True,
-                timeout=CELL_SECONDS,
-                env={"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1"},
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return []
-    if finished.returncode != 0:
-        return []
-    points = 1 / scale
+    # A cell is small: its speckle and grey paper matter, so it is cleaned (median) and made black on white.
+    cleaned = images.image(index).crop(box).filter(ImageFilter.MedianFilter(3)).point(lambda v: 0 if v < 150 else 255)
+    cell = _without_rules(cleaned)
+    padded = Image.new("L", (cell.width + 2 * PAD, cell.height + 2 * PAD), 255)
+    padded.paste(cell, (PAD, PAD))
+    try:
+        tsv = _tesseract(padded, CELL_ARGS, remaining)
+    except (subprocess.TimeoutExpired, DocumentError):
+        return []  # a second look that could not be had: the field stays as the page's OCR left it
+    points = 72 / images.dpi
     left, upper = (box[0] - PAD) * points, (box[1] - PAD) * points
     return [
         replace(word, x0=word.x0 + left, x1=word.x1 + left, top=word.top + upper, bottom=word.bottom + upper)
-        for word in _tsv_words(finished.stdout.decode("utf-8", "replace"), points)
+        for word in _tsv_words(tsv or "", points)
         if word.confidence >= 0.5
     ]
 
@@ -200,39 +186,46 @@ def _edges(counts: list[int]) -> tuple[int, int]:
 def ocr_pages(images: PageImages, count: int, *, seconds: float) -> list[Page]:
     """OCR every page within ``seconds`` in all; raise ReadLimitError when that runs out.
 
-    Debian's ``tesseract`` runs once per page, single-threaded (``OMP_THREAD_LIMIT=1``: a worker shares its
-    cores with the others), and answers TSV: each word with its box and confidence. It is called directly
-    rather than through pytesseract, which imports pandas into the memory-limited child.
+    Debian's ``tesseract`` runs once per page and answers TSV: each word with its box and confidence. It is
+    called directly rather than through pytesseract, which imports pandas into the memory-limited child.
     """
+    images.deadline = time.monotonic() + seconds  # the cells read again later share the budget
+    pages: list[Page] = []
+    for index in range(count):
+        image = images.image(index)
+        remaining = images.deadline - time.monotonic()
+        if remaining <= 1:
+            raise ReadLimitError(OCR_TOO_SLOW)
+        try:
+            tsv = _tesseract(image, TESSERACT_ARGS, remaining)
+        except subprocess.TimeoutExpired as exc:
+            raise ReadLimitError(OCR_TOO_SLOW) from exc
+        if tsv is None:
+            raise DocumentError(UNREADABLE_PAGE)
+        scale = 72 / images.dpi
+        words = tuple(_tsv_words(tsv, scale))
+        pages.append(Page(width=image.width * scale, height=image.height * scale, words=words))
+    return pages
+
+
+def _tesseract(image: Image.Image, arguments: tuple[str, ...], timeout: float) -> str | None:
+    """Tesseract's TSV for ``image`` (None when it failed); raise DocumentError when it is not installed and
+    let ``subprocess.TimeoutExpired`` through. It runs single-threaded (``OMP_THREAD_LIMIT=1``: a worker shares
+    its cores with the others), with nothing of the environment but ``PATH``."""
     executable = shutil.which("tesseract")
     if executable is None:
         raise DocumentError(NO_TESSERACT)
-    deadline = time.monotonic() + seconds
-    pages: list[Page] = []
     with tempfile.TemporaryDirectory(prefix="taxharvest-ocr-") as directory:
-        for index in range(count):
-            image = images.image(index)
-            path = os.path.join(directory, f"page-{index}.png")
-            image.save(path)
-            remaining = deadline - time.monotonic()
-            if remaining <= 1:
-                raise ReadLimitError(OCR_TOO_SLOW)
-            try:
-                finished = subprocess.run(
-                    [executable, path, "stdout", *TESSERACT_ARGS, "tsv"],
-                    capture_output=True,
-                    timeout=remaining,
-                    env={"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1"},
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise ReadLimitError(OCR_TOO_SLOW) from exc
-            if finished.returncode != 0:
-                raise DocumentError(UNREADABLE_PAGE)
-            scale = 72 / images.dpi
-            words = tuple(_tsv_words(finished.stdout.decode("utf-8", "replace"), scale))
-            pages.append(Page(width=image.width * scale, height=image.height * scale, words=words))
-    return pages
+        path = os.path.join(directory, "image.png")
+        image.save(path)
+        finished = subprocess.run(
+            [executable, path, "stdout", *arguments, "tsv"],
+            capture_output=True,
+            timeout=timeout,
+            env={"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1"},
+            check=False,
+        )
+    return finished.stdout.decode("utf-8", "replace") if finished.returncode == 0 else None
 
 
 def _tsv_words(tsv: str, scale: float) -> Iterator[Word]:
