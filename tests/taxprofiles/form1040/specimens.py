@@ -161,6 +161,51 @@ def _tax(taxable: Decimal, status: str) -> Decimal:
     return Decimal(round(tax)).quantize(CENT)
 
 
+JOINT_NAMES = ("Jane Q. Example", "John R. Example")
+
+
+def joint_facts(
+    year: int,
+    *,
+    deductions: Decimal | None = None,
+    taxable_income: Decimal | None = None,
+    total_tax: Decimal = Decimal("6789.00"),
+    **changes: object,
+) -> ReturnFacts:
+    """A joint return with a Schedule D: $87,250.50 of AGI, a $12,500.50 net capital loss ($3,000 of it
+    allowed) and both carryovers; the standard deduction unless ``deductions`` says otherwise. ``values`` in
+    ``changes`` replaces single figures; other ``changes`` replace the facts' own fields."""
+    agi = Decimal("87250.50")
+    deductions = STANDARD_DEDUCTION[year][1] if deductions is None else deductions
+    values: dict[str, Decimal | None] = {
+        "wages": Decimal("85000.00"),
+        "taxable_interest": Decimal("1250.50"),
+        "ordinary_dividends": Decimal("4000.00"),
+        "qualified_dividends": Decimal("2500.00"),
+        "capital_gain": Decimal("-3000.00"),
+        "agi": agi,
+        "deductions": deductions,
+        "taxable_income": agi - deductions if taxable_income is None else taxable_income,
+        "total_tax": total_tax,
+        "st_carryover": Decimal("2500.00"),
+        "st_net": Decimal("-1000.00"),
+        "lt_carryover": Decimal("12750.50"),
+        "lt_net": Decimal("-11500.50"),
+        "sd_net": Decimal("-12500.50"),
+        "sd_loss_allowed": Decimal("-3000.00"),
+    }
+    values |= changes.pop("values", {})  # type: ignore[arg-type]
+    base: dict[str, object] = {
+        "year": year,
+        "filing_status": "married_joint",
+        "names": JOINT_NAMES,
+        "values": values,
+        "schedule_d": True,
+        "mark": "x",
+    }
+    return ReturnFacts(**(base | changes))  # type: ignore[arg-type]
+
+
 def random_facts(rng: random.Random) -> ReturnFacts:
     """A random, internally consistent return.
 

@@ -18,11 +18,13 @@ from pypdf import PdfReader
 from taxprofiles.form1040.reading import Reading, read_return
 from taxprofiles.form1040.sandbox import read_return_sandboxed
 from tests.taxprofiles.form1040.specimens import (
+    JOINT_NAMES,
     MONEY,
     SCHEDULE_D_KEYS,
     STATUS_LABELS,
     ReturnFacts,
     expected,
+    joint_facts,
     render_as,
 )
 
@@ -30,7 +32,6 @@ needs_poppler = pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is installed by `make install-test`"
 )
 D = Decimal
-JOINT_NAMES = ("Jane Q. Example", "John R. Example")
 
 
 def joint_return(year: int, **changes: object) -> ReturnFacts:
@@ -43,33 +44,7 @@ def joint_return(year: int, **changes: object) -> ReturnFacts:
         2024: ("29200.00", "56816.50", "6612.00"),
         2025: ("38410.25", "47006.25", "5321.45"),
     }[year]
-    values: dict[str, Decimal | None] = {
-        "wages": D("85000.00"),
-        "taxable_interest": D("1250.50"),
-        "qualified_dividends": D("2500.00"),
-        "ordinary_dividends": D("4000.00"),
-        "capital_gain": D("-3000.00"),
-        "agi": D("87250.50"),
-        "deductions": D(deductions),
-        "taxable_income": D(taxable),
-        "total_tax": D(tax),
-        "st_carryover": D("2500.00"),
-        "st_net": D("-1000.00"),
-        "lt_carryover": D("12750.50"),
-        "lt_net": D("-11500.50"),
-        "sd_net": D("-12500.50"),
-        "sd_loss_allowed": D("-3000.00"),
-    }
-    values |= changes.pop("values", {})  # type: ignore[arg-type]
-    base: dict[str, object] = {
-        "year": year,
-        "filing_status": "married_joint",
-        "names": JOINT_NAMES,
-        "values": values,
-        "schedule_d": True,
-        "mark": "x",
-    }
-    return ReturnFacts(**(base | changes))  # type: ignore[arg-type]
+    return joint_facts(year, deductions=D(deductions), taxable_income=D(taxable), total_tax=D(tax), **changes)
 
 
 def single_return(year: int = 2024, **changes: object) -> ReturnFacts:

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.taxprofiles.form1040 import specimens
-from tests.taxprofiles.form1040.specimens import MONEY, ReturnFacts, expected, random_facts, render
+from tests.taxprofiles.form1040.specimens import MONEY, expected, random_facts, render
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -24,35 +24,7 @@ needs_poppler = pytest.mark.skipif(
 D = Decimal
 
 
-def facts(year: int, **changes: object) -> ReturnFacts:
-    """A joint return with a Schedule D: a $3,000 capital loss allowed, both carryovers."""
-    values: dict[str, Decimal | None] = {
-        "wages": D("85000.00"),
-        "taxable_interest": D("1250.50"),
-        "ordinary_dividends": D("4000.00"),
-        "qualified_dividends": D("2500.00"),
-        "capital_gain": D("-3000.00"),
-        "agi": D("87250.50"),
-        "deductions": specimens.STANDARD_DEDUCTION[year][1],
-        "taxable_income": D("87250.50") - specimens.STANDARD_DEDUCTION[year][1],
-        "total_tax": D("6789.00"),
-        "st_carryover": D("2500.00"),
-        "st_net": D("-1000.00"),
-        "lt_carryover": D("12750.50"),
-        "lt_net": D("-11500.50"),
-        "sd_net": D("-12500.50"),
-        "sd_loss_allowed": D("-3000.00"),
-    }
-    values |= changes.pop("values", {})  # type: ignore[arg-type]
-    base: dict[str, object] = {
-        "year": year,
-        "filing_status": "married_joint",
-        "names": ("Jane Q. Example", "John R. Example"),
-        "values": values,
-        "schedule_d": True,
-        "mark": "x",
-    }
-    return ReturnFacts(**(base | changes))  # type: ignore[arg-type]
+facts = specimens.joint_facts
 
 
 def layout_text(pdf: bytes) -> str:
